@@ -1,0 +1,72 @@
+# Small helpers so every folder declares its targets the same way.
+
+# Warnings for every cutover target.
+function(cutover_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  target_compile_features(${target} PUBLIC cxx_std_20)
+endfunction()
+
+# cutover_add_library(name SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+# Declares cutover_<name>, an internal static library whose public headers live
+# in src/ (included as "<name>/header.hpp").
+function(cutover_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(cutover_${name} STATIC ${ARG_SOURCES})
+  add_library(cutover::${name} ALIAS cutover_${name})
+  target_include_directories(cutover_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(cutover_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  cutover_warnings(cutover_${name})
+endfunction()
+
+# cutover_add_unit_test(name SOURCES ... DEPS ... [LABELS ...] [FIXTURES ...])
+# A GoogleTest binary whose tests carry the label `unit` (no network) unless
+# FIXTURES names the CTest fixtures it needs (then it is labelled `lab`).
+function(cutover_add_unit_test name)
+  if(NOT CUTOVER_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS;FIXTURES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  cutover_warnings(${name})
+  set(labels unit ${ARG_LABELS})
+  set(props LABELS "${labels}" TIMEOUT 120)
+  if(ARG_FIXTURES)
+    list(APPEND props FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES ${props})
+endfunction()
+
+# cutover_add_acceptance_test(name SOURCES ... DEPS ... LABELS ...)
+# Tests that run against the lab (or a real config through CUTOVER_CONFIG).
+function(cutover_add_acceptance_test name)
+  if(NOT CUTOVER_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
+  cutover_warnings(${name})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30
+    PROPERTIES LABELS "acceptance;${ARG_LABELS}" TIMEOUT 300 FIXTURES_REQUIRED lab)
+endfunction()
+
+# cutover_add_bench(name SOURCES ... DEPS ...)
+# A Google Benchmark binary, registered as a `bench-smoke` test with a tiny
+# minimum time so CI proves it runs.
+function(cutover_add_bench name)
+  if(NOT CUTOVER_BUILD_BENCH)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;FIXTURES" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+  cutover_warnings(${name})
+  if(CUTOVER_BUILD_TESTS)
+    add_test(NAME ${name}.smoke COMMAND ${name} --benchmark_min_time=0.01)
+    set_tests_properties(${name}.smoke PROPERTIES LABELS bench-smoke TIMEOUT 300)
+    if(ARG_FIXTURES)
+      set_tests_properties(${name}.smoke PROPERTIES FIXTURES_REQUIRED "${ARG_FIXTURES}")
+    endif()
+  endif()
+endfunction()

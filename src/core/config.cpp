@@ -1,0 +1,372 @@
+#include "core/config.hpp"
+
+#include <boost/url/parse.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace cutover {
+namespace {
+
+using json = nlohmann::json;
+
+/// Walks the JSON with the current place, so every error names it.
+struct reader {
+  std::string origin;
+  const env_map* env = nullptr;
+
+  [[noreturn]] void fail(std::string_view place, std::string_view why) const {
+    throw config_error(origin + ": " + std::string(place) + ": " + std::string(why));
+  }
+
+  void only_keys(const json& j, std::string_view place, std::initializer_list<std::string_view> keys) const {
+    if (!j.is_object()) fail(place, "expected an object");
+    for (auto& [k, v] : j.items()) {
+      bool known = false;
+      for (auto key : keys) known = known || key == k;
+      if (!known) fail(join(place, k), "unknown key");
+    }
+  }
+
+  static std::string join(std::string_view place, std::string_view key) {
+    return place.empty() ? std::string(key) : std::string(place) + "." + std::string(key);
+  }
+
+  /// ${VAR} and ${VAR:-default}, from the process environment, then the .env file.
+  std::string expand(std::string_view s, std::string_view place) const {
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+      if (s[i] == '$' && i + 1 < s.size() && s[i + 1] == '{') {
+        auto close = s.find('}', i + 2);
+        if (close == std::string_view::npos) fail(place, "unterminated ${ in string");
+        std::string_view expr = s.substr(i + 2, close - i - 2);
+        std::optional<std::string_view> fallback;
+        if (auto d = expr.find(":-"); d != std::string_view::npos) {
+          fallback = expr.substr(d + 2);
+          expr = expr.substr(0, d);
+        }
+        std::string name(expr);
+        if (const char* v = std::getenv(name.c_str()); v && *v) {
+          out += v;
+        } else if (env && env->contains(name) && !env->find(name)->second.empty()) {
+          out += env->find(name)->second;
+        } else if (fallback) {
+          out += *fallback;
+        } else {
+          fail(place, "variable ${" + name + "} is not set");
+        }
+        i = close + 1;
+      } else {
+        out += s[i++];
+      }
+    }
+    return out;
+  }
+
+  std::string str(const json& j, std::string_view place) const {
+    if (!j.is_string()) fail(place, "expected a string");
+    return expand(j.get<std::string>(), place);
+  }
+
+  long long integer(const json& j, std::string_view place, long long lo, long long hi) const {
+    long long v = 0;
+    if (j.is_number_integer()) {
+      v = j.get<long long>();
+    } else if (j.is_string()) {
+      auto s = str(j, place);
+      std::size_t used = 0;
+      try {
+        v = std::stoll(s, &used);
+      } catch (...) {
+        used = 0;
+      }
+      if (used == 0 || used != s.size()) fail(place, "expected an integer, got '" + s + "'");
+    } else {
+      fail(place, "expected an integer");
+    }
+    if (v < lo || v > hi) fail(place, "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+
+  bool boolean(const json& j, std::string_view place) const {
+    if (j.is_boolean()) return j.get<bool>();
+    if (j.is_string()) {
+      auto s = str(j, place);
+      if (s == "true" || s == "1") return true;
+      if (s == "false" || s == "0") return false;
+    }
+    fail(place, "expected true or false");
+  }
+
+  std::vector<std::string> strings(const json& j, std::string_view place) const {
+    if (!j.is_array()) fail(place, "expected an array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i) out.push_back(str(j[i], std::string(place) + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+};
+
+std::uint16_t to_port(std::string_view s, std::string_view place, const reader& r) {
+  unsigned long v = 0;
+  try {
+    std::size_t used = 0;
+    v = std::stoul(std::string(s), &used);
+    if (used != s.size()) v = 0;
+  } catch (...) {
+    v = 0;
+  }
+  if (v == 0 || v > 65535) r.fail(place, "invalid port '" + std::string(s) + "'");
+  return static_cast<std::uint16_t>(v);
+}
+
+pg_endpoint read_pg(const json& j, std::string_view place, const reader& r) {
+  if (j.is_string()) return parse_pg_url(r.str(j, place), std::string(r.origin) + ": " + std::string(place));
+  r.only_keys(j, place, {"url", "host", "port", "dbname", "user", "password", "sslmode"});
+  pg_endpoint e;
+  if (j.contains("url")) e = parse_pg_url(r.str(j["url"], reader::join(place, "url")), r.origin + ": " + reader::join(place, "url"));
+  if (j.contains("host")) e.host = r.str(j["host"], reader::join(place, "host"));
+  if (j.contains("port")) e.port = static_cast<std::uint16_t>(r.integer(j["port"], reader::join(place, "port"), 1, 65535));
+  if (j.contains("dbname")) e.dbname = r.str(j["dbname"], reader::join(place, "dbname"));
+  if (j.contains("user")) e.user = r.str(j["user"], reader::join(place, "user"));
+  if (j.contains("password")) e.password = secret(r.str(j["password"], reader::join(place, "password")));
+  if (j.contains("sslmode")) e.sslmode = r.str(j["sslmode"], reader::join(place, "sslmode"));
+  if (e.host.empty()) r.fail(place, "host is empty");
+  return e;
+}
+
+redis_endpoint read_redis(const json& j, std::string_view place, const reader& r) {
+  if (j.is_string()) return parse_redis_url(r.str(j, place), r.origin + ": " + std::string(place));
+  r.only_keys(j, place, {"url", "host", "port", "user", "password", "db"});
+  redis_endpoint e;
+  if (j.contains("url")) e = parse_redis_url(r.str(j["url"], reader::join(place, "url")), r.origin + ": " + reader::join(place, "url"));
+  if (j.contains("host")) e.host = r.str(j["host"], reader::join(place, "host"));
+  if (j.contains("port")) e.port = static_cast<std::uint16_t>(r.integer(j["port"], reader::join(place, "port"), 1, 65535));
+  if (j.contains("user")) e.user = r.str(j["user"], reader::join(place, "user"));
+  if (j.contains("password")) e.password = secret(r.str(j["password"], reader::join(place, "password")));
+  if (j.contains("db")) e.db = static_cast<int>(r.integer(j["db"], reader::join(place, "db"), 0, 15));
+  return e;
+}
+
+socks5_endpoint read_socks5(const json& j, std::string_view place, const reader& r) {
+  socks5_endpoint e;
+  if (j.is_string()) {
+    auto s = r.str(j, place);
+    auto u = boost::urls::parse_uri(s);
+    if (!u || u->scheme() != "socks5" || u->host().empty()) r.fail(place, "expected socks5://host:port");
+    e.host = std::string(u->host_address());
+    if (u->has_port()) e.port = to_port(u->port(), place, r);
+    return e;
+  }
+  r.only_keys(j, place, {"host", "port"});
+  if (j.contains("host")) e.host = r.str(j["host"], reader::join(place, "host"));
+  if (j.contains("port")) e.port = static_cast<std::uint16_t>(r.integer(j["port"], reader::join(place, "port"), 1, 65535));
+  return e;
+}
+
+target read_target(const std::string& name, const json& j, std::string_view place, const reader& r) {
+  r.only_keys(j, place, {"path", "postgres", "redis", "http", "socks5"});
+  target t;
+  t.name = name;
+  t.path = j.contains("path") ? r.str(j["path"], reader::join(place, "path")) : name;
+  if (j.contains("postgres")) t.postgres = read_pg(j["postgres"], reader::join(place, "postgres"), r);
+  if (j.contains("redis")) t.redis = read_redis(j["redis"], reader::join(place, "redis"), r);
+  if (j.contains("http")) {
+    auto url = r.str(j["http"], reader::join(place, "http"));
+    if (!boost::urls::parse_uri(url)) r.fail(reader::join(place, "http"), "invalid URL");
+    t.http = http_endpoint{url};
+  }
+  if (j.contains("socks5")) t.socks5 = read_socks5(j["socks5"], reader::join(place, "socks5"), r);
+  return t;
+}
+
+std::string conninfo_quote(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+pg_endpoint parse_pg_url(std::string_view url, std::string_view place) {
+  auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  auto u = boost::urls::parse_uri(url);
+  if (!u) fail("invalid PostgreSQL URL");
+  if (u->scheme() != "postgresql" && u->scheme() != "postgres") fail("expected a postgresql:// URL");
+  pg_endpoint e;
+  if (!u->host().empty()) e.host = std::string(u->host_address());
+  if (u->has_port()) {
+    reader r{std::string(place), nullptr};
+    e.port = to_port(u->port(), "port", r);
+  }
+  if (u->has_userinfo()) {
+    e.user = u->user();
+    if (u->has_password()) e.password = secret(u->password());
+  }
+  std::string path = u->path();
+  if (path.size() > 1) e.dbname = path.substr(1);
+  for (auto p : u->params()) {
+    if (p.key == "sslmode") e.sslmode = p.value;
+    else if (p.key != "connect_timeout" && p.key != "application_name") fail("unsupported URL parameter '" + std::string(p.key) + "'");
+  }
+  return e;
+}
+
+redis_endpoint parse_redis_url(std::string_view url, std::string_view place) {
+  auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  auto u = boost::urls::parse_uri(url);
+  if (!u) fail("invalid Redis URL");
+  if (u->scheme() != "redis") fail("expected a redis:// URL");
+  redis_endpoint e;
+  if (!u->host().empty()) e.host = std::string(u->host_address());
+  if (u->has_port()) {
+    reader r{std::string(place), nullptr};
+    e.port = to_port(u->port(), "port", r);
+  }
+  if (u->has_userinfo()) {
+    e.user = u->user();
+    if (u->has_password()) e.password = secret(u->password());
+  }
+  std::string path = u->path();
+  if (path.size() > 1) {
+    try {
+      e.db = std::stoi(path.substr(1));
+    } catch (...) {
+      fail("invalid database number");
+    }
+  }
+  return e;
+}
+
+std::string pg_endpoint::conninfo(std::chrono::milliseconds connect_timeout) const {
+  // libpq's connect_timeout is whole seconds, minimum 2 (it treats 1 as 2).
+  auto secs = std::max<long long>(2, (connect_timeout.count() + 999) / 1000);
+  std::string s = "host=" + conninfo_quote(host) + " port=" + std::to_string(port) + " dbname=" + conninfo_quote(dbname) +
+                  " user=" + conninfo_quote(user) + " sslmode=" + conninfo_quote(sslmode) +
+                  " connect_timeout=" + std::to_string(secs) + " application_name='cutover'";
+  if (!password.empty()) s += " password=" + conninfo_quote(password.reveal());
+  return s;
+}
+
+std::string pg_endpoint::display() const {
+  std::string hostpart = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return "postgresql://" + user + (password.empty() ? "" : ":***") + "@" + hostpart + ":" + std::to_string(port) + "/" + dbname;
+}
+
+std::string redis_endpoint::display() const {
+  std::string auth = user.empty() && password.empty() ? "" : user + (password.empty() ? "" : ":***") + "@";
+  return "redis://" + auth + host + ":" + std::to_string(port) + (db ? "/" + std::to_string(db) : "");
+}
+
+std::string socks5_endpoint::display() const { return "socks5://" + host + ":" + std::to_string(port); }
+
+const target* config::find(std::string_view name) const {
+  for (const auto& t : targets)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+config parse_config(std::string_view text, std::string_view origin, const std::filesystem::path& base_dir) {
+  reader r{std::string(origin), nullptr};
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // nlohmann's message carries "line L, column C"; keep only that part.
+    std::string what = e.what();
+    auto at = what.find("at line");
+    r.fail("(json)", "malformed JSON " + (at == std::string::npos ? what : what.substr(at)));
+  }
+  r.only_keys(j, "", {"$schema", "version", "profile", "env_file", "targets", "timeouts", "sampling", "expect", "criteria"});
+  config c;
+  if (j.contains("version") && r.integer(j["version"], "version", 1, 1) != 1) r.fail("version", "unsupported");
+  if (j.contains("profile")) c.profile = r.str(j["profile"], "profile");
+  if (j.contains("env_file")) {
+    std::filesystem::path p = r.str(j["env_file"], "env_file");
+    if (p.is_relative()) p = base_dir / p;
+    c.env_file = p;
+    c.env = read_env_file(p);
+    // Values that look secret must never be printed.
+    for (auto& [k, v] : c.env)
+      if (k.find("PASSWORD") != std::string::npos || k.find("KEY") != std::string::npos ||
+          k.find("SECRET") != std::string::npos || k.find("TOKEN") != std::string::npos)
+        register_secret(v);
+    r.env = &c.env;
+  }
+  if (!j.contains("targets")) r.fail("targets", "missing (at least one target is required)");
+  if (!j["targets"].is_object() || j["targets"].empty()) r.fail("targets", "expected a non-empty object of named targets");
+  for (auto& [name, t] : j["targets"].items()) c.targets.push_back(read_target(name, t, "targets." + name, r));
+
+  if (j.contains("timeouts")) {
+    auto& t = j["timeouts"];
+    r.only_keys(t, "timeouts", {"connect_ms", "statement_ms", "command_ms", "run_s"});
+    if (t.contains("connect_ms")) c.timeouts.connect = std::chrono::milliseconds(r.integer(t["connect_ms"], "timeouts.connect_ms", 1, 600000));
+    if (t.contains("statement_ms")) c.timeouts.statement = std::chrono::milliseconds(r.integer(t["statement_ms"], "timeouts.statement_ms", 1, 3600000));
+    if (t.contains("command_ms")) c.timeouts.command = std::chrono::milliseconds(r.integer(t["command_ms"], "timeouts.command_ms", 1, 600000));
+    if (t.contains("run_s")) c.timeouts.run = std::chrono::seconds(r.integer(t["run_s"], "timeouts.run_s", 1, 86400 * 30));
+  }
+  if (j.contains("sampling")) {
+    auto& s = j["sampling"];
+    r.only_keys(s, "sampling", {"warmup", "samples", "connect_samples", "interval_us", "paired"});
+    if (s.contains("warmup")) c.sampling.warmup = static_cast<int>(r.integer(s["warmup"], "sampling.warmup", 0, 1000000));
+    if (s.contains("samples")) c.sampling.samples = static_cast<int>(r.integer(s["samples"], "sampling.samples", 1, 100000000));
+    if (s.contains("connect_samples")) c.sampling.connect_samples = static_cast<int>(r.integer(s["connect_samples"], "sampling.connect_samples", 1, 1000000));
+    if (s.contains("interval_us")) c.sampling.interval = std::chrono::microseconds(r.integer(s["interval_us"], "sampling.interval_us", 0, 60000000));
+    if (s.contains("paired")) c.sampling.paired = r.boolean(s["paired"], "sampling.paired");
+  }
+  if (j.contains("expect")) {
+    auto& e = j["expect"];
+    r.only_keys(e, "expect", {"company_id", "whatsapp_keys", "key_types", "env_required", "socks5_probe", "private_host", "tables"});
+    if (e.contains("company_id")) c.expect.company_id = r.str(e["company_id"], "expect.company_id");
+    if (e.contains("whatsapp_keys")) c.expect.whatsapp_keys = static_cast<int>(r.integer(e["whatsapp_keys"], "expect.whatsapp_keys", 0, 100000000));
+    if (e.contains("key_types")) c.expect.key_types = r.strings(e["key_types"], "expect.key_types");
+    if (e.contains("env_required")) c.expect.env_required = r.strings(e["env_required"], "expect.env_required");
+    if (e.contains("socks5_probe")) c.expect.socks5_probe = r.str(e["socks5_probe"], "expect.socks5_probe");
+    if (e.contains("private_host")) c.expect.private_host = r.str(e["private_host"], "expect.private_host");
+    if (e.contains("tables")) c.expect.tables = r.strings(e["tables"], "expect.tables");
+  }
+  if (j.contains("criteria")) {
+    if (!j["criteria"].is_object()) r.fail("criteria", "expected an object keyed by criterion id");
+    for (auto& [id, v] : j["criteria"].items()) {
+      auto place = "criteria." + id;
+      r.only_keys(v, place, {"threshold", "waive", "enabled", "min", "max", "severity"});
+      if (v.contains("waive") && (!v["waive"].is_string() || v["waive"].get<std::string>().empty()))
+        r.fail(place + ".waive", "a waiver needs a written reason");
+      if (v.contains("threshold") && !v["threshold"].is_number()) r.fail(place + ".threshold", "expected a number");
+    }
+    c.criteria = j["criteria"];
+  }
+  return c;
+}
+
+config load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw config_error(file.string() + ": cannot read config file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto c = parse_config(ss.str(), file.string(), file.parent_path().empty() ? "." : file.parent_path());
+  c.file = file;
+  return c;
+}
+
+json to_redacted_json(const target& t) {
+  json j{{"name", t.name}, {"path", t.path}};
+  if (t.postgres) j["postgres"] = t.postgres->display();
+  if (t.redis) j["redis"] = t.redis->display();
+  if (t.http) j["http"] = scrub(t.http->display());
+  if (t.socks5) j["socks5"] = t.socks5->display();
+  return j;
+}
+
+json to_redacted_json(const config& c) {
+  json targets = json::array();
+  for (const auto& t : c.targets) targets.push_back(to_redacted_json(t));
+  return json{{"profile", c.profile}, {"targets", targets}};
+}
+
+}  // namespace cutover

@@ -1,0 +1,130 @@
+#pragma once
+/// The cutover configuration: targets (endpoints for one side of a
+/// comparison), timeouts, sampling options, expectations and criteria
+/// settings. Loaded from JSON with `${VAR}` expansion; see docs in README.md.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/env_file.hpp"
+#include "core/secret.hpp"
+
+namespace cutover {
+
+/// A PostgreSQL endpoint. Units: seconds for libpq's connect_timeout.
+struct pg_endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5432;
+  std::string dbname = "postgres";
+  std::string user = "postgres";
+  secret password;
+  std::string sslmode = "prefer";
+  /// libpq conninfo string including the password: hand only to libpq.
+  std::string conninfo(std::chrono::milliseconds connect_timeout) const;
+  /// postgresql://user:***@host:port/db, safe to print.
+  std::string display() const;
+};
+
+/// A Redis endpoint (`redis://:password@host:port/db`).
+struct redis_endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  std::string user;  ///< ACL user; empty for the default user
+  secret password;
+  int db = 0;
+  std::string display() const;
+};
+
+/// An HTTP base URL (the app's API).
+struct http_endpoint {
+  std::string url;
+  std::string display() const { return url; }
+};
+
+/// A SOCKS5 proxy (the Xray stand-in).
+struct socks5_endpoint {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1080;
+  std::string display() const;
+};
+
+/// Named endpoints for one side of a comparison (`tunnel`, `private`, `source`).
+struct target {
+  std::string name;
+  /// What the network path is meant to be ("tunnel", "private", "direct").
+  std::string path;
+  std::optional<pg_endpoint> postgres;
+  std::optional<redis_endpoint> redis;
+  std::optional<http_endpoint> http;
+  std::optional<socks5_endpoint> socks5;
+};
+
+/// Deadlines for every network step. 0 never means "forever" here.
+struct timeouts {
+  std::chrono::milliseconds connect{3000};    ///< TCP + auth
+  std::chrono::milliseconds statement{5000};  ///< one SQL statement
+  std::chrono::milliseconds command{2000};    ///< one Redis command / HTTP request
+  std::chrono::milliseconds run{120000};      ///< the whole run (bench or validate)
+};
+
+/// Sampling options shared by the suites.
+struct sampling {
+  int warmup = 50;                             ///< untimed operations before sampling
+  int samples = 1000;                          ///< closed loop: samples per metric and target
+  int connect_samples = 100;                   ///< samples for new-connection metrics (costly)
+  std::chrono::microseconds interval{0};       ///< pause between samples (redis-cli --latency style)
+  bool paired = true;                          ///< interleave targets A B A B
+};
+
+/// What the plan says the data and environment must look like.
+struct expectations {
+  std::string company_id = "962302";
+  int whatsapp_keys = 335;
+  std::vector<std::string> key_types{"app-state-sync-key", "pre-key", "sender-key", "session"};
+  std::vector<std::string> env_required{"POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DATABASE", "POSTGRES_USER",
+                                        "POSTGRES_PASSWORD", "REDIS_PASSWORD", "GEMINI_API_KEY",
+                                        "BAILEYS_STANDALONE"};
+  std::string socks5_probe;  ///< host:port reached through the SOCKS5 proxy
+  std::string private_host;  ///< the DB's private-network address the .env must name
+  std::vector<std::string> tables;  ///< tables for parity checks (empty: all in schema public)
+};
+
+/// The whole configuration.
+struct config {
+  std::filesystem::path file;        ///< where it was loaded from
+  std::string profile = "default";
+  std::optional<std::filesystem::path> env_file;  ///< the application's .env
+  env_map env;                       ///< its variables (values may be secrets)
+  std::vector<target> targets;
+  cutover::timeouts timeouts;
+  cutover::sampling sampling;
+  cutover::expectations expect;
+  nlohmann::json criteria = nlohmann::json::object();  ///< per-criterion overrides and waivers
+
+  /// The target named `name`, or nullptr.
+  const target* find(std::string_view name) const;
+};
+
+/// Loads and validates a config file. Throws config_error with one line
+/// "FILE: PLACE: problem" for malformed JSON, unknown keys, wrong types,
+/// unset ${VARS} or bad URLs. Every password becomes a registered secret.
+config load_config(const std::filesystem::path& file);
+/// Same, from text (for tests); `origin` names it in errors.
+config parse_config(std::string_view text, std::string_view origin, const std::filesystem::path& base_dir = ".");
+
+/// Parses a libpq URI (postgresql://user:pass@host:port/db?sslmode=...).
+pg_endpoint parse_pg_url(std::string_view url, std::string_view place);
+/// Parses redis://[user]:[pass]@host:port[/db].
+redis_endpoint parse_redis_url(std::string_view url, std::string_view place);
+
+/// The config as JSON with every secret redacted (for reports).
+nlohmann::json to_redacted_json(const config& c);
+/// One target as JSON with secrets redacted.
+nlohmann::json to_redacted_json(const target& t);
+
+}  // namespace cutover

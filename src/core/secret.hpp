@@ -1,0 +1,37 @@
+#pragma once
+/// Secrets (passwords, API keys) and the scrubber that keeps them out of
+/// every output. A `secret` has no stream operator and serialises as "***";
+/// `scrub()` is the second line of defence for free text (error messages,
+/// rendered reports) and knows every secret registered so far.
+#include <string>
+#include <string_view>
+
+namespace cutover {
+
+/// The text written wherever a secret would appear.
+inline constexpr std::string_view redacted = "***";
+
+/// A value that must never reach stdout, logs or reports.
+class secret {
+public:
+  secret() = default;
+  /// Wraps `value` and registers it with the scrubber.
+  explicit secret(std::string value);
+  /// The plain value, for handing to a client library only.
+  const std::string& reveal() const noexcept { return value_; }
+  bool empty() const noexcept { return value_.empty(); }
+  /// "***" when set, "" when empty.
+  std::string_view display() const noexcept { return value_.empty() ? std::string_view{} : redacted; }
+  friend bool operator==(const secret&, const secret&) = default;
+
+private:
+  std::string value_;
+};
+
+/// Registers a value to be scrubbed from free text (values shorter than 4
+/// characters are ignored: they would mangle ordinary words). Thread-safe.
+void register_secret(std::string_view value);
+/// Returns `text` with every registered secret (plain or percent-encoded) replaced by "***". Thread-safe.
+std::string scrub(std::string_view text);
+
+}  // namespace cutover
