@@ -1,0 +1,162 @@
+#include "pg/probes.hpp"
+
+#include <array>
+
+namespace cutover::pg {
+namespace {
+
+struct workload_info {
+  workload w;
+  std::string_view id;
+  std::string_view short_name;
+};
+
+constexpr std::array<workload_info, 9> infos{{
+    {workload::connect, "pg.connect", "connect"},
+    {workload::connect_query, "pg.connect_query", "connect_query"},
+    {workload::select1, "pg.query.select1", "select1"},
+    {workload::select1_simple, "pg.query.select1_simple", "select1_simple"},
+    {workload::now, "pg.query.now", "now"},
+    {workload::auth_state, "pg.query.auth_state", "auth_state"},
+    {workload::keys_by_ids, "pg.query.keys_by_ids", "keys_by_ids"},
+    {workload::schedule, "pg.query.schedule", "schedule"},
+    {workload::booking_rollback, "pg.tx.booking_rollback", "booking_rollback"},
+}};
+constexpr std::array<workload, 9> order{workload::connect,    workload::connect_query, workload::select1,
+                                        workload::select1_simple, workload::now,       workload::auth_state,
+                                        workload::keys_by_ids, workload::schedule,     workload::booking_rollback};
+
+/// A new connection per sample; optionally one query on it.
+class connect_probe final : public probe {
+public:
+  connect_probe(const pg_endpoint& e, const session_options& o, bool query) : session_(e, o), query_(query) {}
+  probe_result run() override {
+    auto r = session_.connect();
+    if (r.ok() && query_) r = session_.exec("SELECT 1");
+    if (r.ok() && fingerprint_.resolved.empty()) fingerprint_ = session_.fingerprint();
+    session_.close();
+    r.connection_usable = true;  // nothing is kept between samples
+    return r;
+  }
+  path_fingerprint fingerprint() const override { return fingerprint_; }
+
+private:
+  session session_;
+  bool query_;
+  path_fingerprint fingerprint_;
+};
+
+/// One prepared (or simple) statement on a warm connection.
+class query_probe final : public probe {
+public:
+  query_probe(const pg_endpoint& e, const session_options& o, std::string sql, std::vector<std::optional<std::string>> params,
+              bool prepared, bool expect_rows)
+      : session_(e, o), sql_(std::move(sql)), params_(std::move(params)), prepared_(prepared), expect_rows_(expect_rows) {}
+
+  probe_result open() override {
+    auto r = session_.connect();
+    if (!r.ok()) return r;
+    fingerprint_ = session_.fingerprint();
+    if (prepared_) session_.prepare("cutover_probe", sql_);
+    return r;
+  }
+
+  probe_result run() override {
+    auto r = prepared_ ? session_.exec_prepared("cutover_probe", params_, expect_rows_ ? &rows_ : nullptr)
+                       : session_.exec(sql_, expect_rows_ ? &rows_ : nullptr);
+    if (r.ok() && expect_rows_ && rows_.empty())
+      return probe_result::failure(outcome::check_failed, "query returned no rows", true);
+    return r;
+  }
+  path_fingerprint fingerprint() const override { return fingerprint_; }
+
+private:
+  session session_;
+  std::string sql_;
+  std::vector<std::optional<std::string>> params_;
+  bool prepared_;
+  bool expect_rows_;
+  rows rows_;
+  path_fingerprint fingerprint_;
+};
+
+/// A booking insert inside a transaction that is always rolled back: the
+/// write path is measured, user data is never changed.
+class booking_probe final : public probe {
+public:
+  booking_probe(const pg_endpoint& e, const session_options& o, std::string company)
+      : session_(e, o), company_(std::move(company)) {}
+  probe_result open() override {
+    auto r = session_.connect();
+    if (r.ok()) fingerprint_ = session_.fingerprint();
+    return r;
+  }
+  probe_result run() override {
+    // One round trip: the three statements go in one simple-protocol message.
+    auto r = session_.exec(
+        "BEGIN; "
+        "INSERT INTO bookings (company_id, client_id, service_id, staff_id, starts_at, status) "
+        "SELECT c.company_id, c.id, s.id, st.id, timestamptz '2030-01-01 10:00+00', 'pending' "
+        "FROM clients c, services s, staff st WHERE c.company_id = '" + company_ + "' AND s.company_id = c.company_id "
+        "AND st.company_id = c.company_id LIMIT 1; "
+        "ROLLBACK");
+    if (!r.ok()) {
+      // Never leave a transaction open on a connection we keep.
+      session_.exec("ROLLBACK");
+    }
+    return r;
+  }
+  path_fingerprint fingerprint() const override { return fingerprint_; }
+
+private:
+  session session_;
+  std::string company_;
+  path_fingerprint fingerprint_;
+};
+
+}  // namespace
+
+std::span<const workload> all_workloads() noexcept { return order; }
+
+std::string_view metric_id(workload w) noexcept {
+  for (const auto& i : infos)
+    if (i.w == w) return i.id;
+  return "pg.unknown";
+}
+
+std::optional<workload> workload_from_string(std::string_view s) noexcept {
+  for (const auto& i : infos)
+    if (i.id == s || i.short_name == s) return i.w;
+  return std::nullopt;
+}
+
+bool opens_connection(workload w) noexcept { return w == workload::connect || w == workload::connect_query; }
+
+std::unique_ptr<probe> make_probe(workload w, const pg_endpoint& e, const session_options& o, const expectations& x) {
+  switch (w) {
+    case workload::connect: return std::make_unique<connect_probe>(e, o, false);
+    case workload::connect_query: return std::make_unique<connect_probe>(e, o, true);
+    case workload::select1: return std::make_unique<query_probe>(e, o, "SELECT 1", std::vector<std::optional<std::string>>{}, true, true);
+    case workload::select1_simple: return std::make_unique<query_probe>(e, o, "SELECT 1", std::vector<std::optional<std::string>>{}, false, true);
+    case workload::now: return std::make_unique<query_probe>(e, o, "SELECT NOW()", std::vector<std::optional<std::string>>{}, true, true);
+    case workload::auth_state:
+      return std::make_unique<query_probe>(e, o, "SELECT creds FROM whatsapp_auth WHERE company_id = $1",
+                                           std::vector<std::optional<std::string>>{x.company_id}, true, true);
+    case workload::keys_by_ids:
+      // What Baileys' keys.get(type, ids) does: one type, a handful of ids.
+      return std::make_unique<query_probe>(
+          e, o,
+          "SELECT key_id, value FROM whatsapp_keys WHERE company_id = $1 AND key_type = $2 AND key_id = ANY($3::text[])",
+          std::vector<std::optional<std::string>>{x.company_id, "pre-key", "{1,2,3,4,5,6,7,8,9,10}"}, true, false);
+    case workload::schedule:
+      return std::make_unique<query_probe>(
+          e, o,
+          "SELECT ss.* FROM staff_schedules ss JOIN staff st ON st.id = ss.staff_id "
+          "WHERE st.company_id = $1 AND ss.work_date BETWEEN $2::date AND $2::date + 7 ORDER BY ss.work_date LIMIT 50",
+          std::vector<std::optional<std::string>>{x.company_id, "2025-11-10"}, true, false);
+    case workload::booking_rollback: return std::make_unique<booking_probe>(e, o, x.company_id);
+  }
+  return nullptr;
+}
+
+}  // namespace cutover::pg

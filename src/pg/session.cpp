@@ -1,0 +1,241 @@
+#include "pg/session.hpp"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "core/secret.hpp"
+
+namespace cutover::pg {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+/// Shuts a socket down when an armed deadline passes. Arming and disarming
+/// are single atomic stores so the measured path pays (almost) nothing; the
+/// thread checks every few milliseconds, which is plenty for deadlines of
+/// seconds.
+class watchdog {
+public:
+  watchdog() : thread_([this](std::stop_token st) { loop(st); }) {}
+  ~watchdog() {
+    thread_.request_stop();
+    cv_.notify_all();
+  }
+  void arm(int fd, clock::duration timeout) {
+    fired_.store(false, std::memory_order_relaxed);
+    fd_.store(fd, std::memory_order_relaxed);
+    deadline_.store((clock::now() + timeout).time_since_epoch().count(), std::memory_order_release);
+  }
+  void disarm() { deadline_.store(0, std::memory_order_release); }
+  /// True when the last armed deadline passed and the socket was shut.
+  bool fired() const { return fired_.load(std::memory_order_acquire); }
+
+private:
+  void loop(std::stop_token st) {
+    std::unique_lock lock(mutex_);
+    while (!st.stop_requested()) {
+      cv_.wait_for(lock, std::chrono::milliseconds(10));
+      auto d = deadline_.load(std::memory_order_acquire);
+      if (d != 0 && clock::now().time_since_epoch().count() > d) {
+        if (deadline_.compare_exchange_strong(d, 0)) {
+          fired_.store(true, std::memory_order_release);
+          ::shutdown(fd_.load(std::memory_order_relaxed), SHUT_RDWR);
+        }
+      }
+    }
+  }
+  std::atomic<clock::rep> deadline_{0};
+  std::atomic<int> fd_{-1};
+  std::atomic<bool> fired_{false};
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::jthread thread_;
+};
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return scrub(out);
+}
+
+void to_rows(const pqxx::result& r, rows* out) {
+  if (!out) return;
+  out->clear();
+  out->reserve(r.size());
+  for (const auto& row : r) {
+    auto& dst = out->emplace_back();
+    dst.reserve(row.size());
+    for (const auto& f : row) dst.push_back(f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str()));
+  }
+}
+
+}  // namespace
+
+outcome classify(std::string_view m, std::string_view sqlstate) noexcept {
+  if (sqlstate == "57014" || contains(m, "statement timeout") || contains(m, "timeout expired") ||
+      contains(m, "timed out"))
+    return outcome::timeout;
+  if (sqlstate.starts_with("28") || contains(m, "password authentication failed") ||
+      contains(m, "no password supplied") || contains(m, "authentication failed") ||
+      contains(m, "no pg_hba.conf entry"))
+    return outcome::auth_failed;
+  if (contains(m, "Connection refused")) return outcome::refused;
+  if (contains(m, "server closed the connection") || contains(m, "Connection reset") ||
+      contains(m, "terminating connection") || contains(m, "Lost connection") || contains(m, "EOF detected") ||
+      contains(m, "Broken pipe") || sqlstate.starts_with("08") || sqlstate == "57P01")
+    return outcome::reset;
+  if (contains(m, "protocol")) return outcome::protocol_error;
+  return outcome::error;
+}
+
+struct session::impl {
+  std::unique_ptr<pqxx::connection> conn;
+  watchdog dog;
+};
+
+session::session(pg_endpoint endpoint, session_options options)
+    : endpoint_(std::move(endpoint)), options_(std::move(options)), impl_(std::make_unique<impl>()) {}
+
+session::~session() = default;
+
+bool session::connected() const noexcept { return impl_->conn && impl_->conn->is_open(); }
+
+void session::close() noexcept {
+  try {
+    if (impl_->conn) impl_->conn->disconnect();
+  } catch (...) {
+  }
+  impl_->conn.reset();
+}
+
+probe_result session::connect() {
+  close();
+  try {
+    impl_->conn = std::make_unique<pqxx::connection>(endpoint_.conninfo(options_.connect_timeout));
+  } catch (const std::exception& e) {
+    impl_->conn.reset();
+    return probe_result::failure(classify(e.what()), "connect " + endpoint_.display() + ": " + one_line(e.what()));
+  }
+  // Deterministic text for hashing and comparison; a server-side bound on every statement.
+  auto r = exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()) +
+                "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
+                " SET extra_float_digits = 3");
+  if (!r.ok()) close();
+  return r;
+}
+
+template <typename F>
+static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& dog, std::chrono::milliseconds timeout,
+                            std::string_view what, F&& f) {
+  if (!conn || !conn->is_open()) return probe_result::failure(outcome::reset, std::string(what) + ": not connected");
+  // The client-side deadline is a little longer than the server's, so a
+  // server that answers gives its own (more precise) timeout error first.
+  dog.arm(conn->sock(), timeout + timeout / 4 + std::chrono::milliseconds(200));
+  try {
+    f();
+    dog.disarm();
+    if (dog.fired()) {
+      // The answer raced the watchdog: the result is good, the socket is not.
+      probe_result r;
+      r.connection_usable = false;
+      return r;
+    }
+    return {};
+  } catch (const pqxx::sql_error& e) {
+    dog.disarm();
+    auto o = dog.fired() ? outcome::timeout : classify(e.what(), e.sqlstate());
+    bool usable = !dog.fired() && conn->is_open() && o != outcome::reset;
+    return probe_result::failure(o, std::string(what) + ": " + one_line(e.what()), usable);
+  } catch (const std::exception& e) {
+    dog.disarm();
+    auto o = dog.fired() ? outcome::timeout : classify(e.what());
+    auto msg = dog.fired() ? std::string(what) + ": no answer within " + std::to_string(timeout.count()) + " ms"
+                           : std::string(what) + ": " + one_line(e.what());
+    conn.reset();
+    return probe_result::failure(o, msg, false);
+  }
+}
+
+probe_result session::exec(std::string_view sql, rows* out) {
+  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    to_rows(tx.exec(std::string(sql)), out);
+  });
+}
+
+namespace {
+auto as_params(const std::vector<const char*>& v) {
+  return pqxx::prepare::make_dynamic_params(v.begin(), v.end());
+}
+std::vector<const char*> raw(const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> v;
+  v.reserve(params.size());
+  for (const auto& p : params) v.push_back(p ? p->c_str() : nullptr);
+  return v;
+}
+}  // namespace
+
+probe_result session::exec_params(std::string_view sql, const std::vector<std::optional<std::string>>& params,
+                                  rows* out) {
+  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    auto v = raw(params);
+    to_rows(tx.exec_params(std::string(sql), as_params(v)), out);
+  });
+}
+
+void session::prepare(const std::string& name, const std::string& sql) {
+  if (impl_->conn) impl_->conn->prepare(name, sql);
+}
+
+probe_result session::exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params,
+                                    rows* out) {
+  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    if (params.empty()) {
+      auto r = tx.exec_prepared(name);
+      to_rows(r, out);
+    } else {
+      auto v = raw(params);
+      to_rows(tx.exec_prepared(name, as_params(v)), out);
+    }
+  });
+}
+
+path_fingerprint session::fingerprint() {
+  path_fingerprint f;
+  f.endpoint = endpoint_.host + ":" + std::to_string(endpoint_.port);
+  f.path = options_.path;
+  if (!connected()) return f;
+  rows r;
+  if (exec("SELECT current_setting('server_version'), coalesce(host(inet_server_addr()) || ':' || "
+           "inet_server_port(), 'unix'), coalesce(host(inet_client_addr()), 'unix')",
+           &r)
+          .ok() &&
+      !r.empty()) {
+    f.server_version = "PostgreSQL " + r[0][0].value_or("");
+    f.server_addr = r[0][1].value_or("");
+    f.client_addr = r[0][2].value_or("");
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(impl_->conn->sock(), reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    char host[64] = {};
+    char port[16] = {};
+    if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
+                      NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+      f.resolved = std::string(host) + ":" + port;
+  }
+  return f;
+}
+
+}  // namespace cutover::pg
