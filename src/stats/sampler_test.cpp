@@ -1,0 +1,276 @@
+#include "stats/sampler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.hpp"
+
+using namespace cutover;
+using namespace cutover::stats;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A probe whose open() and run() are scripted by call number (0-based) and
+// which logs every call as "<name>.open" / "<name>.run".
+class fake_probe : public probe {
+public:
+  using script = std::function<probe_result(int)>;
+  explicit fake_probe(std::string name = "p", script run = {}, script open = {}, std::vector<std::string>* log = nullptr)
+      : name_(std::move(name)), run_(std::move(run)), open_(std::move(open)), log_(log) {}
+
+  probe_result open() override {
+    if (log_) log_->push_back(name_ + ".open");
+    return open_ ? open_(opens_++) : (++opens_, probe_result{});
+  }
+  probe_result run() override {
+    if (log_) log_->push_back(name_ + ".run");
+    return run_ ? run_(runs_++) : (++runs_, probe_result{});
+  }
+  int opens() const { return opens_; }
+  int runs() const { return runs_; }
+
+private:
+  std::string name_;
+  script run_, open_;
+  std::vector<std::string>* log_;
+  int opens_ = 0, runs_ = 0;
+};
+
+probe_result took(std::chrono::nanoseconds d) { return probe_result{outcome::ok, "", true, d}; }
+
+}  // namespace
+
+TEST(closed_loop, warmup_is_not_recorded_and_elapsed_is_used) {
+  fake_probe p("p", [](int) { return took(5ms); });
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.warmup = 5, .samples = 10});
+  EXPECT_EQ(res.samples, 10);
+  EXPECT_EQ(res.failures, 0);
+  EXPECT_FALSE(res.stopped_by_deadline);
+  EXPECT_EQ(p.runs(), 15);
+  EXPECT_EQ(p.opens(), 1);
+  const auto s = r.summarize();
+  EXPECT_EQ(s.count, 10);
+  EXPECT_EQ(s.p50_ns, 5'000'000);  // the probe's own timing, not the (near zero) call time
+}
+
+TEST(closed_loop, failures_are_recorded_and_unusable_connections_reopened) {
+  // Every third run times out and breaks the connection; every fifth fails a check but stays usable.
+  fake_probe p("p", [](int i) {
+    if (i % 3 == 2) return probe_result::failure(outcome::timeout, "statement timeout", false);
+    if (i % 5 == 4) return probe_result::failure(outcome::check_failed, "wrong answer", true);
+    return probe_result{};
+  });
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.samples = 30});
+  EXPECT_EQ(res.samples, 30);
+  EXPECT_EQ(p.runs(), 30);
+  // i % 3 == 2 for i in [0, 30): 10 timeouts; i % 5 == 4 and not i % 3 == 2: 4, 9, 19, 24 (14 and 29 are timeouts).
+  EXPECT_EQ(r.failures(outcome::timeout), 10);
+  EXPECT_EQ(r.failures(outcome::check_failed), 4);
+  EXPECT_EQ(res.failures, 14);
+  EXPECT_EQ(r.count(), 16);
+  // First open plus one after each timeout except the last run's (i = 29 is the last sample).
+  EXPECT_EQ(p.opens(), 1 + 9);
+  EXPECT_EQ(r.summarize().error_messages.front(), "timeout: statement timeout");
+}
+
+TEST(closed_loop, failed_open_is_recorded_and_retried) {
+  fake_probe p("p", {}, [](int i) {
+    return i < 2 ? probe_result::failure(outcome::refused, "connection refused") : probe_result{};
+  });
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.samples = 5});
+  EXPECT_EQ(res.samples, 5);
+  EXPECT_EQ(res.failures, 2);
+  EXPECT_EQ(r.failures(outcome::refused), 2);
+  EXPECT_EQ(r.count(), 3);
+  EXPECT_EQ(p.opens(), 3);
+  EXPECT_EQ(r.summarize().error_messages, std::vector<std::string>{"refused: open: connection refused"});
+}
+
+TEST(closed_loop, dead_server_backs_off_and_stops_at_the_deadline) {
+  fake_probe p("p", {}, [](int) { return probe_result::failure(outcome::refused, "connection refused"); });
+  recorder r;
+  const auto start = sample_clock::now();
+  const auto res = run_closed_loop(p, r, {.samples = 1'000'000, .deadline = start + 300ms});
+  const auto took = sample_clock::now() - start;
+  EXPECT_TRUE(res.stopped_by_deadline);
+  EXPECT_EQ(r.count(), 0);
+  EXPECT_EQ(res.failures, res.samples);
+  // Back-off 1, 2, 4, ... 100 ms: about 9 attempts in 300 ms, not a spin.
+  EXPECT_GE(p.opens(), 3);
+  EXPECT_LE(p.opens(), 30);
+  EXPECT_LT(took, 2s);  // generous: the loop must end near the deadline, not hang
+}
+
+TEST(closed_loop, deadline_stops_a_long_loop_early) {
+  fake_probe p("p", [](int) {
+    std::this_thread::sleep_for(1ms);
+    return probe_result{};
+  });
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.samples = 1'000'000, .deadline = sample_clock::now() + 50ms});
+  EXPECT_TRUE(res.stopped_by_deadline);
+  EXPECT_GT(res.samples, 0);
+  EXPECT_LT(res.samples, 1'000);
+  EXPECT_EQ(r.count(), res.samples);
+}
+
+TEST(closed_loop, duration_and_interval_bound_the_loop) {
+  fake_probe p;
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.samples = 1'000'000, .duration = 60ms, .interval = 10ms});
+  EXPECT_FALSE(res.stopped_by_deadline);
+  // About 6 samples 10 ms apart; wide bounds for a loaded machine.
+  EXPECT_GE(res.samples, 2);
+  EXPECT_LE(res.samples, 8);
+}
+
+TEST(closed_loop, unbounded_options_are_rejected) {
+  fake_probe p;
+  recorder r;
+  EXPECT_THROW(run_closed_loop(p, r, {.samples = 0}), cutover::error);
+}
+
+TEST(closed_loop, a_stall_is_a_single_slow_sample) {
+  // The coordinated-omission counterpart of open_loop.stall_shows_in_every_delayed_request.
+  fake_probe p("p", [](int i) { return took(i == 300 ? 200ms : 10us); });
+  recorder r;
+  run_closed_loop(p, r, {.samples = 1'000});
+  std::int64_t slow = 0;
+  for (auto v : r.samples()) slow += v >= 100'000'000;
+  EXPECT_EQ(slow, 1);
+  EXPECT_EQ(r.summarize().p99_ns, 10'000);
+}
+
+TEST(paired, interleaves_and_alternates_who_goes_first) {
+  std::vector<std::string> log;
+  fake_probe a("A", {}, {}, &log), b("B", {}, {}, &log);
+  recorder ra, rb;
+  std::vector<lane> lanes{{&a, &ra}, {&b, &rb}};
+  const auto res = run_paired(lanes, {.warmup = 1, .samples = 3});
+  EXPECT_EQ(res.samples, 3);
+  const std::vector<std::string> expected{
+      "A.open", "A.run", "B.open", "B.run",  // warm-up round
+      "B.run", "A.run",                      // then B A, A B, B A
+      "A.run", "B.run",  //
+      "B.run", "A.run"};
+  EXPECT_EQ(log, expected);
+  EXPECT_EQ(ra.count(), 3);
+  EXPECT_EQ(rb.count(), 3);
+}
+
+TEST(paired, failures_and_reopen_per_lane) {
+  std::vector<std::string> log;
+  fake_probe a("A", {}, {}, &log);
+  fake_probe b("B", [](int i) {
+    return i == 1 ? probe_result::failure(outcome::reset, "connection reset", false) : probe_result{};
+  }, {}, &log);
+  recorder ra, rb;
+  std::vector<lane> lanes{{&a, &ra}, {&b, &rb}};
+  const auto res = run_paired(lanes, {.samples = 4});
+  EXPECT_EQ(res.failures, 1);
+  EXPECT_EQ(ra.count(), 4);
+  EXPECT_EQ(rb.count(), 3);
+  EXPECT_EQ(rb.failures(outcome::reset), 1);
+  EXPECT_EQ(a.opens(), 1);
+  EXPECT_EQ(b.opens(), 2);
+}
+
+TEST(paired, deadline_stops_rounds) {
+  fake_probe a("A", [](int) {
+    std::this_thread::sleep_for(1ms);
+    return probe_result{};
+  });
+  fake_probe b;
+  recorder ra, rb;
+  std::vector<lane> lanes{{&a, &ra}, {&b, &rb}};
+  const auto res = run_paired(lanes, {.samples = 1'000'000, .deadline = sample_clock::now() + 30ms});
+  EXPECT_TRUE(res.stopped_by_deadline);
+  EXPECT_EQ(ra.count(), rb.count());  // whole rounds only
+  EXPECT_THROW(run_paired(std::span<lane>{}, {.samples = 1}), cutover::error);
+}
+
+TEST(open_loop, stall_shows_in_every_delayed_request) {
+  // 1 kHz for 1 s; the 300th call stalls 200 ms. Measured from the intended
+  // send time, the ~200 requests due during the stall all carry part of it.
+  std::atomic<int> calls{0};
+  auto factory = [&] {
+    return std::make_unique<fake_probe>("p", [&](int) {
+      if (++calls == 300) std::this_thread::sleep_for(200ms);
+      return probe_result{};
+    });
+  };
+  recorder r;
+  const auto res = run_open_loop(factory, r, {.rate_per_s = 1'000, .duration = 1s, .connections = 1});
+  EXPECT_FALSE(res.stopped_by_deadline);
+  EXPECT_EQ(res.sent, 1'000);
+  EXPECT_EQ(res.ok, 1'000);
+  const auto s = r.summarize();
+  EXPECT_EQ(s.count, 1'000);
+  EXPECT_GE(s.p99_ns, 100'000'000);  // ~190 ms corrected; the service time alone would be ~0
+  EXPECT_GE(s.p90_ns, 50'000'000);   // ~100 ms
+  EXPECT_LT(s.p50_ns, 50'000'000);   // most requests were on time
+  // Catching up keeps the throughput near the rate (wide tolerance for a loaded machine).
+  EXPECT_GT(res.achieved_ops_per_s, 700);
+  EXPECT_LT(res.achieved_ops_per_s, 1'100);
+}
+
+TEST(open_loop, connections_get_their_own_probe_and_results_merge) {
+  std::atomic<int> made{0};
+  std::atomic<int> failures{0};
+  auto factory = [&] {
+    ++made;
+    return std::make_unique<fake_probe>("p", [&](int i) {
+      if (i == 3) {
+        ++failures;
+        return probe_result::failure(outcome::timeout, "timeout", false);
+      }
+      return probe_result{};
+    });
+  };
+  recorder r;
+  const auto res = run_open_loop(factory, r, {.rate_per_s = 400, .duration = 250ms, .connections = 2});
+  EXPECT_EQ(made, 2);
+  EXPECT_EQ(res.sent, 100);  // 200/s each for 250 ms
+  EXPECT_EQ(res.ok, 98);
+  EXPECT_EQ(r.count(), 98);
+  EXPECT_EQ(r.failures(outcome::timeout), 2);
+  EXPECT_EQ(failures, 2);
+}
+
+TEST(open_loop, deadline_cuts_the_schedule) {
+  auto factory = [] { return std::make_unique<fake_probe>(); };
+  recorder r;
+  const auto res = run_open_loop(
+      factory, r, {.rate_per_s = 1'000, .duration = 10s, .connections = 2, .deadline = sample_clock::now() + 100ms});
+  EXPECT_TRUE(res.stopped_by_deadline);
+  EXPECT_GT(res.sent, 0);
+  EXPECT_LT(res.sent, 200);
+}
+
+TEST(open_loop, misuse_is_rejected_before_measuring) {
+  recorder r;
+  EXPECT_THROW(run_open_loop([] { return std::make_unique<fake_probe>(); }, r, {.rate_per_s = 0}), cutover::error);
+  EXPECT_THROW(run_open_loop([] { return std::unique_ptr<probe>(); }, r, {}), cutover::error);
+}
+
+TEST(open_loop, probe_exception_is_rethrown_after_joining) {
+  auto factory = [] {
+    return std::make_unique<fake_probe>("p", [](int i) -> probe_result {
+      if (i == 2) throw std::runtime_error("bug in probe");
+      return {};
+    });
+  };
+  recorder r;
+  EXPECT_THROW(run_open_loop(factory, r, {.rate_per_s = 1'000, .duration = 50ms, .connections = 2}),
+               std::runtime_error);
+}
