@@ -95,7 +95,7 @@ public:
     // One round trip: the three statements go in one simple-protocol message.
     auto r = session_.exec(
         "BEGIN; "
-        "INSERT INTO bookings (company_id, client_id, service_id, staff_id, starts_at, status) "
+        "INSERT INTO bookings (company_id, client_id, service_id, staff_id, datetime, status) "
         "SELECT c.company_id, c.id, s.id, st.id, timestamptz '2030-01-01 10:00+00', 'pending' "
         "FROM clients c, services s, staff st WHERE c.company_id = '" + company_ + "' AND s.company_id = c.company_id "
         "AND st.company_id = c.company_id LIMIT 1; "
@@ -151,8 +151,10 @@ std::unique_ptr<probe> make_probe(workload w, const pg_endpoint& e, const sessio
     case workload::schedule:
       return std::make_unique<query_probe>(
           e, o,
-          "SELECT ss.* FROM staff_schedules ss JOIN staff st ON st.id = ss.staff_id "
-          "WHERE st.company_id = $1 AND ss.work_date BETWEEN $2::date AND $2::date + 7 ORDER BY ss.work_date LIMIT 50",
+          "SELECT ss.staff_id, st.name, ss.date, ss.work_start, ss.work_end, ss.time_slots "
+          "FROM staff_schedules ss JOIN staff st ON st.id = ss.staff_id "
+          "WHERE ss.company_id = $1 AND ss.date BETWEEN $2::date AND $2::date + 7 AND ss.is_working "
+          "ORDER BY ss.date, ss.staff_id LIMIT 50",
           std::vector<std::optional<std::string>>{x.company_id, "2025-11-10"}, true, false);
     case workload::booking_rollback: return std::make_unique<booking_probe>(e, o, x.company_id);
   }
