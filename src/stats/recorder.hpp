@@ -57,7 +57,8 @@ struct summary {
 /// Records the latencies and failures of one sampling thread.
 /// Hot path: record() does no allocation below the cap (storage is reserved
 /// up front) and takes no lock. Not thread-safe: one recorder per thread,
-/// merge() them at the end.
+/// merge() them at the end. A copy does not keep the reserved storage:
+/// construct recorders in place.
 class recorder {
 public:
   /// Default number of latencies kept for exact percentiles (8 MB).

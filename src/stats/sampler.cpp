@@ -30,6 +30,7 @@ struct session {
   probe* p;
   recorder* r;
   bool is_open = false;
+  clock::time_point last_end{};  // when the latest run() returned
 
   // Opens if needed; a failure is recorded (when `record`) and reported as false.
   bool ensure_open(bool record) {
@@ -46,6 +47,7 @@ struct session {
     const auto t0 = clock::now();
     const auto res = p->run();
     const auto t1 = clock::now();
+    last_end = t1;
     if (!res.connection_usable) is_open = false;
     if (!record) return res.ok();
     const auto from = intended ? *intended : t0;
@@ -225,8 +227,8 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
         }
         ++out.sent;
         if (s.ensure_open(true) && s.timed_run(true, &intended)) ++out.ok;
-        out.last = clock::now();
       }
+      out.last = s.last_end;
     } catch (...) {
       out.failure = std::current_exception();
       abort = true;
