@@ -18,7 +18,7 @@ function(cutover_add_library name)
   cutover_warnings(cutover_${name})
 endfunction()
 
-# cutover_add_unit_test(name SOURCES ... DEPS ... [LABELS ...] [FIXTURES ...])
+# cutover_add_unit_test(name SOURCES ... DEPS ... [FIXTURES ...])
 # A GoogleTest binary whose tests carry the label `unit` (no network) unless
 # FIXTURES names the CTest fixtures it needs (then it is labelled `lab`).
 function(cutover_add_unit_test name)
@@ -29,10 +29,12 @@ function(cutover_add_unit_test name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   cutover_warnings(${name})
-  set(labels unit ${ARG_LABELS})
-  set(props LABELS "${labels}" TIMEOUT 120)
+  # gtest_discover_tests cannot carry a list of labels, so a test binary has
+  # one: `unit` (no network), or `lab` when it needs the lab fixture.
   if(ARG_FIXTURES)
-    list(APPEND props FIXTURES_REQUIRED "${ARG_FIXTURES}")
+    set(props LABELS lab TIMEOUT 120 FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  else()
+    set(props LABELS unit TIMEOUT 120)
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES ${props})
 endfunction()

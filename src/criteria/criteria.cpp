@@ -1,0 +1,158 @@
+#include "criteria/criteria.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.hpp"
+#include "core/secret.hpp"
+
+namespace cutover::criteria {
+
+const report::measurement* context::find(std::string_view metric, std::string_view target) const {
+  for (const auto& m : measurements)
+    if (m.metric == metric && m.target == target) return &m;
+  return nullptr;
+}
+
+const nlohmann::json& context::settings(std::string_view id) const {
+  static const nlohmann::json empty = nlohmann::json::object();
+  auto it = cfg.criteria.find(std::string(id));
+  return it == cfg.criteria.end() ? empty : *it;
+}
+
+double context::threshold(const definition& d) const {
+  const auto& s = settings(d.id);
+  return s.contains("threshold") ? s["threshold"].get<double>() : d.default_threshold;
+}
+
+std::string context::target_for(std::string_view id) const {
+  const auto& s = settings(id);
+  if (s.contains("target") && s["target"].is_string()) return s["target"].get<std::string>();
+  return stage == "db-migration" ? "tunnel" : "private";
+}
+
+bool definition::in_stage(std::string_view stage) const {
+  return std::any_of(stages.begin(), stages.end(), [&](const auto& s) { return s == "all" || s == stage; });
+}
+
+const definition* find(std::string_view id) {
+  for (const auto& d : all())
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
+std::vector<const definition*> for_stage(std::string_view stage) {
+  if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
+    std::string list;
+    for (const auto& s : stages) list += (list.empty() ? "" : ", ") + s;
+    throw config_error("unknown stage '" + std::string(stage) + "' (one of: " + list + ")");
+  }
+  std::vector<const definition*> out;
+  for (const auto& d : all())
+    if (d.in_stage(stage)) out.push_back(&d);
+  return out;
+}
+
+std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx) {
+  std::vector<need> out;
+  for (const auto* d : ds) {
+    if (!d->needs) continue;
+    const auto& s = ctx.settings(d->id);
+    if (s.contains("enabled") && s["enabled"].is_boolean() && !s["enabled"].get<bool>()) continue;
+    for (auto& n : d->needs(ctx))
+      if (std::none_of(out.begin(), out.end(), [&](const need& x) { return x.metric == n.metric && x.target == n.target; }))
+        out.push_back(std::move(n));
+  }
+  return out;
+}
+
+report::criterion_result evaluate(const definition& d, const context& ctx) {
+  report::criterion_result r;
+  r.id = d.id;
+  r.title = d.title;
+  r.stage = d.stages.size() == 1 ? d.stages.front() : ctx.stage;
+  r.severity = d.severity;
+  r.metric = d.metric;
+  r.op = d.op;
+  r.unit = d.unit;
+  const auto& s = ctx.settings(d.id);
+  if (s.contains("severity")) {
+    auto sev = s["severity"].is_string() ? report::severity_from_string(s["severity"].get<std::string>()) : std::nullopt;
+    if (!sev) throw config_error("criteria." + d.id + ".severity: expected primary, secondary or info");
+    r.severity = *sev;
+  }
+  if (!d.op.empty()) r.threshold = ctx.threshold(d);
+  auto t0 = std::chrono::steady_clock::now();
+  if (s.contains("enabled") && s["enabled"].is_boolean() && !s["enabled"].get<bool>()) {
+    r.status = report::status::skipped;
+    r.detail = "disabled in the config";
+  } else if (std::chrono::steady_clock::now() > ctx.deadline) {
+    r.status = report::status::error;
+    r.detail = "the run deadline passed before this check could run";
+  } else {
+    try {
+      d.evaluate(ctx, r);
+    } catch (const std::exception& e) {
+      r.status = report::status::error;
+      r.detail = scrub(e.what());
+    }
+  }
+  r.detail = scrub(r.detail);
+  r.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // A waiver turns anything but a pass into "waived", with its reason shown.
+  if (s.contains("waive") && r.status != report::status::pass) {
+    r.waiver = s["waive"].get<std::string>();
+    r.detail = "was " + std::string(report::to_string(r.status)) + (r.detail.empty() ? "" : ": " + r.detail);
+    r.status = report::status::waived;
+  }
+  return r;
+}
+
+report::verdict decide(const std::vector<report::criterion_result>& results, double secondary_ratio) {
+  using report::status;
+  report::verdict v;
+  v.policy = {{"primary", "all must pass (error or skipped counts as failed; a waiver needs a written reason)"},
+              {"secondary_min_pass_ratio", secondary_ratio},
+              {"info", "never blocks"},
+              {"inconclusive", "insufficient data gives INCONCLUSIVE unless something failed"}};
+  bool failed = false;
+  bool inconclusive = false;
+  int sec_total = 0;
+  int sec_pass = 0;
+  for (const auto& r : results) {
+    if (r.severity == report::severity::primary) {
+      if (r.status == status::inconclusive) {
+        inconclusive = true;
+        v.reasons.push_back(r.id + " is inconclusive: " + r.detail);
+      } else if (r.status != status::pass && r.status != status::waived) {
+        failed = true;
+        v.reasons.push_back("primary " + r.id + " " + std::string(report::to_string(r.status)) +
+                            (r.detail.empty() ? "" : ": " + r.detail));
+      }
+    } else if (r.severity == report::severity::secondary) {
+      ++sec_total;
+      if (r.status == status::pass || r.status == status::waived) ++sec_pass;
+    }
+  }
+  if (sec_total > 0) {
+    double ratio = static_cast<double>(sec_pass) / sec_total;
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%d of %d secondary criteria passed (%.0f%%, need %.0f%%)", sec_pass, sec_total,
+                  ratio * 100, secondary_ratio * 100);
+    if (ratio + 1e-9 < secondary_ratio) {
+      failed = true;
+      v.reasons.push_back(buf);
+    } else {
+      v.reasons.push_back(buf);
+    }
+  }
+  if (results.empty()) {
+    inconclusive = true;
+    v.reasons.push_back("no criterion was evaluated");
+  }
+  v.decision = failed ? report::decision::no_go : inconclusive ? report::decision::inconclusive : report::decision::go;
+  if (v.decision == report::decision::go) v.reasons.insert(v.reasons.begin(), "every primary criterion passed");
+  return v;
+}
+
+}  // namespace cutover::criteria

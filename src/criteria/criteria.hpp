@@ -1,0 +1,88 @@
+#pragma once
+/// Acceptance criteria: one definition per criterion (id, stage, severity,
+/// default threshold, evaluation), serving both `cutover validate` and the
+/// CTest tests in validate/. Thresholds come from the config, with the
+/// plan's values as defaults.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "report/report.hpp"
+
+namespace cutover::criteria {
+
+/// The stages of the plan, in order.
+inline const std::vector<std::string> stages{"db-migration", "server-migration", "switchover", "parallel-run",
+                                             "post-migration"};
+
+/// A measurement the criterion reads: metric id on a target name.
+struct need {
+  std::string metric;
+  std::string target;
+};
+
+struct definition;
+
+/// What a criterion sees while it is evaluated.
+struct context {
+  const config& cfg;
+  std::string stage;
+  /// Measurements made for this run (by validate, or loaded with --measurements).
+  const std::vector<report::measurement>& measurements;
+  std::chrono::steady_clock::time_point deadline;
+
+  /// The measurement, or nullptr when it was not made.
+  const report::measurement* find(std::string_view metric, std::string_view target) const;
+  /// The override object for a criterion in the config (may be empty).
+  const nlohmann::json& settings(std::string_view id) const;
+  /// Numeric threshold: config override or the default.
+  double threshold(const definition& d) const;
+  /// Target name a criterion runs against: config override, else the stage's
+  /// database target ("tunnel" for db-migration, "private" after).
+  std::string target_for(std::string_view id) const;
+};
+
+/// One acceptance criterion.
+struct definition {
+  std::string id;
+  std::string title;
+  std::vector<std::string> stages;   ///< stages it belongs to; {"all"} for every stage
+  report::severity severity = report::severity::primary;
+  std::string metric;                ///< metric id it reads ("" for checks)
+  std::string op;                    ///< comparison shown in the report
+  double default_threshold = 0;      ///< the plan's value
+  std::string unit;
+  /// Measurements it needs for a stage (validate runs them before evaluating).
+  std::function<std::vector<need>(const context&)> needs;
+  /// Fills status, measured, threshold and detail of `out`. May throw only
+  /// cutover::error for misuse; network faults are statuses.
+  std::function<void(const context&, report::criterion_result& out)> evaluate;
+
+  /// True when the criterion belongs to `stage`.
+  bool in_stage(std::string_view stage) const;
+};
+
+/// Every criterion, in report order.
+const std::vector<definition>& all();
+/// The criterion with this id, or nullptr.
+const definition* find(std::string_view id);
+/// Criteria of a stage (throws config_error for an unknown stage).
+std::vector<const definition*> for_stage(std::string_view stage);
+
+/// The measurements a set of criteria needs, grouped for one bench run.
+std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx);
+
+/// Evaluates one criterion: applies `enabled` and waivers from the config,
+/// turns an exception or a passed deadline into status error, times it.
+report::criterion_result evaluate(const definition& d, const context& ctx);
+
+/// The plan's policy: every primary passes (waived counts, and is shown),
+/// at least `secondary_ratio` of secondary ones pass, info never blocks;
+/// a primary that errors or is skipped fails (fail closed); insufficient
+/// data makes the decision INCONCLUSIVE unless something already failed.
+report::verdict decide(const std::vector<report::criterion_result>& results, double secondary_ratio = 0.8);
+
+}  // namespace cutover::criteria

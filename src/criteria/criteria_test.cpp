@@ -1,0 +1,143 @@
+#include "criteria/criteria.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+
+using namespace cutover;
+using report::status;
+
+namespace {
+
+config lab_like(std::string_view criteria_json = "{}") {
+  return parse_config(std::string(R"({"targets": {
+      "tunnel": {"path": "tunnel", "postgres": "postgresql://u:pw-unit-1@127.0.0.1:1/db"},
+      "private": {"path": "private", "postgres": "postgresql://u:pw-unit-1@127.0.0.1:2/db"}},
+    "criteria": )") + std::string(criteria_json) + "}",
+                      "unit.json");
+}
+
+report::measurement fake(std::string metric, std::string target, std::int64_t p50_ns, std::int64_t count,
+                         std::int64_t timeouts = 0) {
+  report::measurement m;
+  m.metric = std::move(metric);
+  m.target = std::move(target);
+  m.summary.count = count;
+  m.summary.p50_ns = p50_ns;
+  m.summary.p99_ns = p50_ns * 2;
+  m.summary.max_ns = p50_ns * 3;
+  m.summary.mean_ns = static_cast<double>(p50_ns);
+  if (timeouts) m.summary.errors["timeout"] = timeouts;
+  m.fingerprint.path = m.target;
+  m.fingerprint.resolved = m.target == "tunnel" ? "127.0.0.1:1" : "127.0.0.1:2";
+  return m;
+}
+
+report::criterion_result run(const config& cfg, std::string_view id, const std::vector<report::measurement>& ms,
+                             std::string stage = "server-migration") {
+  criteria::context ctx{cfg, std::move(stage), ms, std::chrono::steady_clock::now() + std::chrono::minutes(1)};
+  return criteria::evaluate(*criteria::find(id), ctx);
+}
+
+report::criterion_result result(std::string id, report::severity sev, status st) {
+  report::criterion_result r;
+  r.id = std::move(id);
+  r.severity = sev;
+  r.status = st;
+  return r;
+}
+
+}  // namespace
+
+TEST(criteria, every_criterion_has_a_known_stage_and_an_evaluation) {
+  for (const auto& d : criteria::all()) {
+    EXPECT_TRUE(d.evaluate) << d.id;
+    for (const auto& s : d.stages)
+      EXPECT_TRUE(s == "all" || std::find(criteria::stages.begin(), criteria::stages.end(), s) != criteria::stages.end())
+          << d.id << " " << s;
+  }
+  EXPECT_NE(criteria::find("db.latency.private"), nullptr);
+  EXPECT_THROW(criteria::for_stage("cutover-day"), config_error);
+  auto db = criteria::for_stage("db-migration");
+  EXPECT_TRUE(std::any_of(db.begin(), db.end(), [](auto* d) { return d->id == "db.content.parity"; }));
+  EXPECT_TRUE(std::none_of(db.begin(), db.end(), [](auto* d) { return d->id == "db.latency.private"; }));
+}
+
+TEST(criteria, private_latency_passes_fails_and_is_inconclusive_with_too_few_samples) {
+  auto cfg = lab_like();
+  EXPECT_EQ(run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 60'000, 1000)}).status, status::pass);
+  EXPECT_EQ(run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 1'500'000, 1000)}).status, status::fail);
+  EXPECT_EQ(run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 60'000, 5)}).status,
+            status::inconclusive);
+  auto missing = run(cfg, "db.latency.private", {});
+  EXPECT_EQ(missing.status, status::error);
+  EXPECT_NE(missing.detail.find("not measured"), std::string::npos);
+}
+
+TEST(criteria, failed_samples_fail_a_latency_criterion) {
+  auto cfg = lab_like();
+  auto r = run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 60'000, 900, 100)});
+  EXPECT_EQ(r.status, status::fail);
+  EXPECT_NE(r.detail.find("100 of 1000 samples failed"), std::string::npos) << r.detail;
+  EXPECT_EQ(run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 0, 0, 50)}).status, status::fail);
+}
+
+TEST(criteria, a_private_figure_that_went_through_the_tunnel_fails) {
+  auto cfg = lab_like();
+  auto m = fake("pg.query.select1", "private", 60'000, 1000);
+  m.fingerprint.resolved = "127.0.0.1:1";  // the tunnel's endpoint
+  EXPECT_EQ(run(cfg, "db.latency.private", {m}).status, status::fail);
+}
+
+TEST(criteria, improvement_ratio_uses_thresholds_from_the_config) {
+  std::vector<report::measurement> ms{fake("pg.query.select1", "tunnel", 25'000'000, 1000),
+                                      fake("pg.query.select1", "private", 50'000, 1000)};
+  auto r = run(lab_like(), "db.latency.improvement", ms);
+  EXPECT_EQ(r.status, status::pass) << r.detail;
+  EXPECT_DOUBLE_EQ(r.measured.get<double>(), 500.0);
+  EXPECT_EQ(run(lab_like(R"({"db.latency.improvement": {"threshold": 1000}})"), "db.latency.improvement", ms).status,
+            status::fail);
+}
+
+TEST(criteria, waiver_and_disable_come_from_the_config) {
+  auto cfg = lab_like(R"({"db.latency.private": {"waive": "measured by the provider instead"},
+                          "db.latency.tunnel": {"enabled": false}})");
+  auto r = run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 5'000'000, 1000)});
+  EXPECT_EQ(r.status, status::waived);
+  EXPECT_EQ(r.waiver, "measured by the provider instead");
+  EXPECT_EQ(run(cfg, "db.latency.tunnel", {}, "db-migration").status, status::skipped);
+}
+
+TEST(criteria, verdict_follows_the_plans_policy) {
+  using report::severity;
+  auto go = criteria::decide({result("a", severity::primary, status::pass), result("b", severity::secondary, status::pass),
+                              result("c", severity::info, status::fail)});
+  EXPECT_EQ(go.decision, report::decision::go);
+  // fail closed: skipped or error on a primary is a failure
+  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::skipped)}).decision, report::decision::no_go);
+  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::error)}).decision, report::decision::no_go);
+  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::waived)}).decision, report::decision::go);
+  // 4 of 5 secondary = 80% passes; 3 of 5 does not
+  std::vector<report::criterion_result> rs{result("p", severity::primary, status::pass)};
+  for (int i = 0; i < 5; ++i) rs.push_back(result("s" + std::to_string(i), severity::secondary, i < 4 ? status::pass : status::fail));
+  EXPECT_EQ(criteria::decide(rs).decision, report::decision::go);
+  rs[4].status = status::fail;
+  EXPECT_EQ(criteria::decide(rs).decision, report::decision::no_go);
+  // insufficient data: inconclusive, unless something failed
+  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::inconclusive)}).decision,
+            report::decision::inconclusive);
+  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::inconclusive), result("b", severity::primary, status::fail)})
+                .decision,
+            report::decision::no_go);
+  EXPECT_EQ(criteria::decide({}).decision, report::decision::inconclusive);
+  EXPECT_EQ(report::exit_code(report::decision::go), 0);
+  EXPECT_EQ(report::exit_code(report::decision::no_go), 1);
+  EXPECT_EQ(report::exit_code(report::decision::inconclusive), 3);
+}
+
+TEST(criteria, unreachable_database_fails_db_reachable_with_a_clear_detail) {
+  auto r = run(lab_like(), "db.reachable", {});
+  EXPECT_EQ(r.status, status::fail);
+  EXPECT_NE(r.detail.find("refused"), std::string::npos) << r.detail;
+  EXPECT_EQ(r.detail.find("pw-unit-1"), std::string::npos);
+}

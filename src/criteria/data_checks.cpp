@@ -1,0 +1,148 @@
+#include "criteria/data_checks.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "pg/parity.hpp"
+#include "pg/session.hpp"
+
+namespace cutover::criteria {
+namespace {
+
+using report::criterion_result;
+using report::status;
+
+/// Both sides of the data migration, connected; throws cutover::error with
+/// the failing side's message when either cannot be reached.
+struct both_sides {
+  pg::session source;
+  pg::session target;
+  both_sides(const context& ctx, std::string_view id)
+      : source(endpoint(ctx, "source"), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, "source"}),
+        target(endpoint(ctx, ctx.target_for(id)), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(id)}) {
+    if (auto r = source.connect(); !r.ok()) throw error("source: " + r.message);
+    if (auto r = target.connect(); !r.ok()) throw error("target: " + r.message);
+  }
+  static const pg_endpoint& endpoint(const context& ctx, const std::string& name) {
+    const auto* t = ctx.cfg.find(name);
+    if (!t || !t->postgres) throw error("no target '" + name + "' with a postgres endpoint in the config");
+    return *t->postgres;
+  }
+};
+
+/// At most `n` lines joined, with a count of the rest.
+std::string first_lines(const std::vector<std::string>& lines, std::size_t n = 5) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min(n, lines.size()); ++i) out += (out.empty() ? "" : "; ") + lines[i];
+  if (lines.size() > n) out += "; and " + std::to_string(lines.size() - n) + " more";
+  return out;
+}
+
+void eval_schema(const context& ctx, criterion_result& out) {
+  both_sides db(ctx, out.id);
+  auto diff = pg::diff_schema(pg::read_schema(db.source, ctx.cfg.expect.tables),
+                              pg::read_schema(db.target, ctx.cfg.expect.tables));
+  if (!diff.status.ok()) {
+    out.status = status::error;
+    out.detail = diff.status.message;
+    return;
+  }
+  out.measured = static_cast<std::int64_t>(diff.differences.size());
+  out.unit = "differences";
+  out.status = diff.equal() ? status::pass : status::fail;
+  out.detail = diff.equal() ? "tables, columns, types, defaults, indexes and constraints match"
+                            : first_lines(diff.differences);
+}
+
+void eval_rows(const context& ctx, criterion_result& out) {
+  both_sides db(ctx, out.id);
+  auto src = pg::count_rows(db.source, ctx.cfg.expect.tables);
+  auto dst = pg::count_rows(db.target, ctx.cfg.expect.tables);
+  auto diff = pg::diff_counts(src, dst);
+  if (!diff.status.ok()) {
+    out.status = status::error;
+    out.detail = diff.status.message;
+    return;
+  }
+  std::int64_t total = 0;
+  for (const auto& t : src.tables) total += t.rows;
+  out.measured = static_cast<std::int64_t>(diff.differences.size());
+  out.unit = "tables differing";
+  out.status = diff.equal() ? status::pass : status::fail;
+  out.detail = diff.equal() ? std::to_string(src.tables.size()) + " tables, " + std::to_string(total) + " rows, every count equal"
+                            : first_lines(diff.differences);
+}
+
+void eval_content(const context& ctx, criterion_result& out) {
+  both_sides db(ctx, out.id);
+  auto diff = pg::compare_content(db.source, db.target, ctx.cfg.expect.tables);
+  auto lines = diff.lines();
+  if (!diff.status.ok() && lines.empty()) lines.push_back(diff.status.message);
+  std::int64_t rows = 0;
+  for (const auto& t : diff.tables) rows += t.source_rows;
+  out.measured = static_cast<std::int64_t>(lines.size());
+  out.unit = "differences";
+  out.status = diff.equal() ? status::pass : diff.status.ok() ? status::fail : status::error;
+  out.detail = diff.equal() ? std::to_string(diff.tables.size()) + " tables, " + std::to_string(rows) +
+                                  " rows hashed in the database, all equal"
+                            : first_lines(lines);
+}
+
+void eval_baileys_auth(const context& ctx, criterion_result& out) {
+  const auto& e = both_sides::endpoint(ctx, ctx.target_for(out.id));
+  pg::session s(e, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(out.id)});
+  if (auto r = s.connect(); !r.ok()) throw error(r.message);
+  auto b = pg::read_baileys(s, ctx.cfg.expect.company_id);
+  if (!b.status.ok()) {
+    out.status = b.status.result == outcome::check_failed ? status::fail : status::error;
+    out.detail = b.status.message;
+    return;
+  }
+  out.measured = {{"auth_rows", b.auth_rows}, {"creds_type", b.creds_type}};
+  bool ok = b.auth_rows == 1 && b.creds_type == "object";
+  out.status = ok ? status::pass : status::fail;
+  out.detail = "company " + ctx.cfg.expect.company_id + ": " + b.summary();
+}
+
+void eval_baileys_keys(const context& ctx, criterion_result& out) {
+  both_sides db(ctx, out.id);
+  auto t = pg::read_baileys(db.target, ctx.cfg.expect.company_id);
+  auto s = pg::read_baileys(db.source, ctx.cfg.expect.company_id);
+  if (!t.status.ok() || !s.status.ok()) {
+    const auto& bad = !t.status.ok() ? t.status : s.status;
+    out.status = bad.result == outcome::check_failed ? status::fail : status::error;
+    out.detail = (!t.status.ok() ? "target: " : "source: ") + bad.message;
+    return;
+  }
+  std::vector<std::string> problems;
+  out.threshold = ctx.cfg.expect.whatsapp_keys;
+  out.measured = t.keys;
+  if (t.keys != ctx.cfg.expect.whatsapp_keys)
+    problems.push_back("target has " + std::to_string(t.keys) + " keys, expected " + std::to_string(ctx.cfg.expect.whatsapp_keys));
+  if (t.keys != s.keys)
+    problems.push_back("target has " + std::to_string(t.keys) + " keys, source " + std::to_string(s.keys));
+  for (const auto& type : ctx.cfg.expect.key_types)
+    if (std::none_of(t.key_types.begin(), t.key_types.end(), [&](const auto& p) { return p.first == type; }))
+      problems.push_back("key type " + type + " missing in target");
+  out.status = problems.empty() ? status::pass : status::fail;
+  out.detail = problems.empty() ? "company " + ctx.cfg.expect.company_id + ": " + t.summary() + "; equal to source"
+                                : first_lines(problems);
+}
+
+}  // namespace
+
+void add_data_checks(std::vector<definition>& d) {
+  using report::severity;
+  d.push_back({"db.schema.parity", "Tables, columns, types, indexes and constraints: source == target",
+               {"db-migration"}, severity::primary, "", "", 0, "", nullptr, eval_schema});
+  d.push_back({"db.rows.parity", "Exact row count per table: source == target", {"db-migration"}, severity::primary, "",
+               "", 0, "", nullptr, eval_rows});
+  d.push_back({"db.content.parity", "Per-table content hash (chunked, order-independent, canonical jsonb): source == target",
+               {"db-migration"}, severity::primary, "", "", 0, "", nullptr, eval_content});
+  d.push_back({"baileys.auth", "whatsapp_auth has the company's row and creds is a JSON object", {"db-migration"},
+               severity::primary, "", "", 0, "", nullptr, eval_baileys_auth});
+  d.push_back({"baileys.keys", "whatsapp_keys count == expected == source, with every key type", {"db-migration"},
+               severity::primary, "whatsapp_keys", "==", 335, "keys", nullptr, eval_baileys_keys});
+}
+
+}  // namespace cutover::criteria

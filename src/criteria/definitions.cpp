@@ -1,0 +1,483 @@
+// The acceptance criteria of the plan (DESIGN.md "Acceptance criteria").
+// Each is one definition: stage, severity, default threshold from the plan,
+// the measurements it needs, and how it is judged.
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "criteria/criteria.hpp"
+#include "criteria/data_checks.hpp"
+#include "net/tcp_probe.hpp"
+#include "pg/session.hpp"
+#include "redis/client.hpp"
+#include "stats/recorder.hpp"
+
+namespace cutover::criteria {
+namespace {
+
+using report::criterion_result;
+using report::status;
+using json = nlohmann::json;
+
+const target& require_target(const context& ctx, const std::string& name) {
+  const auto* t = ctx.cfg.find(name);
+  if (!t) throw error("no target named '" + name + "' in the config");
+  return *t;
+}
+
+const pg_endpoint& require_pg(const context& ctx, const std::string& name) {
+  const auto& t = require_target(ctx, name);
+  if (!t.postgres) throw error("target '" + name + "' has no postgres endpoint");
+  return *t.postgres;
+}
+
+pg::session_options pg_options(const context& ctx, const std::string& path) {
+  return {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, path};
+}
+
+double max_error_ratio(const context& ctx, std::string_view id) {
+  const auto& s = ctx.settings(id);
+  return s.contains("max_error_ratio") && s["max_error_ratio"].is_number() ? s["max_error_ratio"].get<double>() : 0.01;
+}
+
+std::string ms_text(double ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f ms", ns / 1e6);
+  return buf;
+}
+
+/// Shared judgement of a measured latency: present, mostly successful,
+/// enough samples for the percentile, then compared with the threshold.
+/// Returns the measurement when it is usable (status left for the caller).
+const report::measurement* usable(const context& ctx, criterion_result& out, const std::string& metric,
+                                  const std::string& target, double percentile) {
+  const auto* m = ctx.find(metric, target);
+  if (!m) {
+    out.status = status::error;
+    out.detail = metric + " on " + target + " was not measured";
+    return nullptr;
+  }
+  const auto& s = m->summary;
+  auto total = s.count + s.failures();
+  if (s.count == 0) {
+    out.status = status::fail;
+    out.detail = metric + " on " + target + ": every sample failed";
+    if (!s.error_messages.empty()) out.detail += " (" + s.error_messages.front() + ")";
+    return nullptr;
+  }
+  double err = total ? static_cast<double>(s.failures()) / static_cast<double>(total) : 0;
+  if (err > max_error_ratio(ctx, out.id)) {
+    out.status = status::fail;
+    out.detail = metric + " on " + target + ": " + std::to_string(s.failures()) + " of " + std::to_string(total) +
+                 " samples failed";
+    if (!s.error_messages.empty()) out.detail += " (" + s.error_messages.front() + ")";
+    return nullptr;
+  }
+  if (!s.claimed(percentile)) {
+    out.status = status::inconclusive;
+    out.detail = metric + " on " + target + ": " + std::to_string(s.count) + " samples are too few to claim p" +
+                 std::to_string(static_cast<int>(percentile)) + " (need " +
+                 std::to_string(stats::samples_needed(percentile)) + ")";
+    return nullptr;
+  }
+  return m;
+}
+
+/// p50 of a metric on a target below a threshold in ms.
+void p50_below(const context& ctx, criterion_result& out, const std::string& metric, const std::string& target,
+               double threshold_ms) {
+  out.threshold = static_cast<std::int64_t>(threshold_ms * 1e6);
+  out.unit = "ns";
+  const auto* m = usable(ctx, out, metric, target, 50);
+  if (!m) return;
+  const auto& s = m->summary;
+  out.measured = s.p50_ns;
+  out.status = static_cast<double>(s.p50_ns) < threshold_ms * 1e6 ? status::pass : status::fail;
+  out.detail = "p50 " + ms_text(static_cast<double>(s.p50_ns)) + " on " + target + " over " + std::to_string(s.count) +
+               " samples";
+  if (s.claimed(99)) out.detail += ", p99 " + ms_text(static_cast<double>(s.p99_ns));
+  if (!m->fingerprint.resolved.empty()) out.detail += "; reached " + m->fingerprint.resolved;
+  if (!m->fingerprint.server_addr.empty()) out.detail += " (server saw " + m->fingerprint.server_addr + ")";
+}
+
+std::vector<need> one(std::string metric, std::string target) { return {need{std::move(metric), std::move(target)}}; }
+
+// --- database ---------------------------------------------------------------
+
+void eval_db_reachable(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  const auto& e = require_pg(ctx, name);
+  pg::session s(e, pg_options(ctx, name));
+  auto r = s.connect();
+  pg::rows rows;
+  if (r.ok())
+    r = s.exec("SELECT now()::text, has_schema_privilege(current_user, 'public', 'CREATE'), current_database()", &rows);
+  if (!r.ok()) {
+    out.status = status::fail;
+    out.measured = std::string(to_string(r.result));
+    out.detail = r.message;
+    return;
+  }
+  auto f = s.fingerprint();
+  bool can_create = rows.at(0).at(1).value_or("f") == "t";
+  out.measured = {{"now", rows[0][0].value_or("")}, {"can_create_in_public", can_create}, {"server", f.server_version}};
+  out.status = can_create ? status::pass : status::fail;
+  out.detail = e.display() + " answered SELECT NOW() (" + f.server_version + ")" +
+               (can_create ? "" : "; but the user may not create in schema public");
+}
+
+void eval_db_auth(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  auto e = require_pg(ctx, name);
+  if (e.password.empty()) {
+    out.status = status::fail;
+    out.detail = "no password configured for " + e.display() + ": the server must require one";
+    return;
+  }
+  e.password = secret(e.password.reveal() + "-cutover-wrong");
+  pg::session s(e, pg_options(ctx, name));
+  auto r = s.connect();
+  out.measured = r.ok() ? "connected" : std::string(to_string(r.result));
+  out.status = r.result == outcome::auth_failed ? status::pass : status::fail;
+  out.detail = r.ok() ? "a wrong password was accepted by " + e.display()
+                      : r.result == outcome::auth_failed ? "a wrong password is refused" : "unexpected: " + r.message;
+}
+
+// --- latency ----------------------------------------------------------------
+
+void eval_net_private(const context& ctx, criterion_result& out) {
+  p50_below(ctx, out, "net.tcp_connect", ctx.target_for(out.id), ctx.threshold(*find(out.id)));
+}
+
+void eval_db_latency_private(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  p50_below(ctx, out, "pg.query.select1", name, ctx.threshold(*find(out.id)));
+  // A private-network figure must not have gone through the tunnel.
+  const auto* m = ctx.find("pg.query.select1", name);
+  const auto* tunnel = ctx.cfg.find("tunnel");
+  if (m && tunnel && tunnel->postgres && name != "tunnel") {
+    auto tunnel_ep = tunnel->postgres->host + ":" + std::to_string(tunnel->postgres->port);
+    if (m->fingerprint.resolved == tunnel_ep || m->fingerprint.path == "tunnel") {
+      out.status = status::fail;
+      out.detail = "the " + name + " measurement reached " + m->fingerprint.resolved + ", the tunnel's endpoint";
+    }
+  }
+}
+
+void eval_db_latency_tunnel(const context& ctx, criterion_result& out) {
+  p50_below(ctx, out, "pg.query.select1", "tunnel", ctx.threshold(*find(out.id)));
+}
+
+void eval_db_latency_improvement(const context& ctx, criterion_result& out) {
+  out.threshold = ctx.threshold(*find(out.id));
+  out.unit = "ratio";
+  criterion_result tmp = out;
+  const auto* a = usable(ctx, out, "pg.query.select1", "tunnel", 50);
+  if (!a) return;
+  const auto* b = usable(ctx, tmp, "pg.query.select1", ctx.target_for(out.id), 50);
+  if (!b) {
+    out.status = tmp.status;
+    out.detail = tmp.detail;
+    return;
+  }
+  double ratio = static_cast<double>(a->summary.p50_ns) / static_cast<double>(std::max<std::int64_t>(1, b->summary.p50_ns));
+  out.measured = std::round(ratio * 10) / 10;
+  out.status = ratio >= out.threshold.get<double>() ? status::pass : status::fail;
+  bool paired = a->workload.is_object() && a->workload.value("mode", "") == "closed-paired";
+  out.detail = "tunnel p50 " + ms_text(static_cast<double>(a->summary.p50_ns)) + " / " + b->target + " p50 " +
+               ms_text(static_cast<double>(b->summary.p50_ns)) + (paired ? " (paired samples)" : "");
+}
+
+void eval_redis_latency(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  out.unit = "ns";
+  double mean_ms = ctx.threshold(*find(out.id));
+  const auto& s = ctx.settings(out.id);
+  double max_ms = s.contains("max_ms") && s["max_ms"].is_number() ? s["max_ms"].get<double>() : 5.0;
+  out.threshold = {{"mean_ns", static_cast<std::int64_t>(mean_ms * 1e6)}, {"max_ns", static_cast<std::int64_t>(max_ms * 1e6)}};
+  const auto* m = usable(ctx, out, "redis.ping", name, 50);
+  if (!m) return;
+  auto mean = static_cast<std::int64_t>(m->summary.mean_ns);
+  out.measured = {{"mean_ns", mean}, {"max_ns", m->summary.max_ns}};
+  bool ok = static_cast<double>(mean) < mean_ms * 1e6 && static_cast<double>(m->summary.max_ns) < max_ms * 1e6;
+  out.status = ok ? status::pass : status::fail;
+  out.detail = "PING mean " + ms_text(m->summary.mean_ns) + ", max " + ms_text(static_cast<double>(m->summary.max_ns)) +
+               " over " + std::to_string(m->summary.count) + " samples (need mean < " + ms_text(mean_ms * 1e6) +
+               ", max < " + ms_text(max_ms * 1e6) + ")";
+}
+
+// --- redis, proxy -----------------------------------------------------------
+
+void eval_redis_auth(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  const auto& t = require_target(ctx, name);
+  if (!t.redis) throw error("target '" + name + "' has no redis endpoint");
+  redis::client anon(*t.redis, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, false, name});
+  auto r = anon.connect();
+  if (!r.ok()) {
+    out.status = status::fail;
+    out.detail = "cannot reach " + t.redis->display() + ": " + r.message;
+    return;
+  }
+  auto unauth = anon.command({"PING"});
+  redis::client authed(*t.redis, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, true, name});
+  auto a = authed.connect();
+  if (a.ok()) a = authed.command({"PING"});
+  out.measured = {{"without_password", unauth.ok() ? "ok" : std::string(to_string(unauth.result))},
+                  {"with_password", a.ok() ? "ok" : std::string(to_string(a.result))}};
+  if (unauth.ok()) {
+    out.status = status::fail;
+    out.detail = t.redis->display() + " answered PING without a password";
+  } else if (unauth.result != outcome::auth_failed) {
+    out.status = status::fail;
+    out.detail = "unauthenticated PING failed, but not with NOAUTH: " + unauth.message;
+  } else if (!a.ok()) {
+    out.status = status::fail;
+    out.detail = "authenticated PING failed: " + a.message;
+  } else {
+    out.status = status::pass;
+    out.detail = "NOAUTH without the password; PONG with it";
+  }
+}
+
+void eval_proxy_socks5(const context& ctx, criterion_result& out) {
+  auto name = ctx.target_for(out.id);
+  const auto& t = require_target(ctx, name);
+  if (!t.socks5) throw error("target '" + name + "' has no socks5 endpoint");
+  const auto& probe = ctx.cfg.expect.socks5_probe;
+  auto colon = probe.rfind(':');
+  if (probe.empty() || colon == std::string::npos) throw error("expect.socks5_probe must be host:port");
+  net::socks5_check_options o;
+  o.proxy_host = t.socks5->host;
+  o.proxy_port = t.socks5->port;
+  o.dest_host = probe.substr(0, colon);
+  o.dest_port = static_cast<std::uint16_t>(std::stoi(probe.substr(colon + 1)));
+  o.timeout = ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = net::socks5_check(o);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  out.measured = r.ok() ? json("ok") : json(std::string(to_string(r.result)));
+  out.status = r.ok() ? status::pass : status::fail;
+  out.detail = r.ok() ? "handshake, CONNECT " + probe + " and GET / through " + t.socks5->display() + " in " +
+                            ms_text(static_cast<double>(ns))
+                      : r.message;
+}
+
+// --- environment and host ---------------------------------------------------
+
+void eval_env_required(const context& ctx, criterion_result& out) {
+  if (!ctx.cfg.env_file) throw error("the config names no env_file (the application's .env)");
+  const auto& env = ctx.cfg.env;
+  std::vector<std::string> problems;
+  for (const auto& k : ctx.cfg.expect.env_required) {
+    auto it = env.find(k);
+    if (it == env.end() || it->second.empty()) problems.push_back(k + " is missing or empty");
+  }
+  auto get = [&](const char* k) -> std::string {
+    auto it = env.find(k);
+    return it == env.end() ? "" : it->second;
+  };
+  std::string hostport = get("POSTGRES_HOST") + ":" + get("POSTGRES_PORT");
+  if (const auto* tunnel = ctx.cfg.find("tunnel"); tunnel && tunnel->postgres &&
+      hostport == tunnel->postgres->host + ":" + std::to_string(tunnel->postgres->port))
+    problems.push_back("POSTGRES_HOST:PORT " + hostport + " is the SSH tunnel, not the private network");
+  if (const auto* priv = ctx.cfg.find("private"); priv && priv->postgres &&
+      hostport != priv->postgres->host + ":" + std::to_string(priv->postgres->port))
+    problems.push_back("POSTGRES_HOST:PORT " + hostport + " is not the private database endpoint " +
+                       priv->postgres->host + ":" + std::to_string(priv->postgres->port));
+  if (!ctx.cfg.expect.private_host.empty() && get("POSTGRES_HOST") != ctx.cfg.expect.private_host)
+    problems.push_back("POSTGRES_HOST is " + get("POSTGRES_HOST") + ", expected the private address " +
+                       ctx.cfg.expect.private_host);
+  if (get("USE_LEGACY_SUPABASE") != "false")
+    problems.push_back("USE_LEGACY_SUPABASE must be false (is '" + get("USE_LEGACY_SUPABASE") + "')");
+  // The values must also work, not just be present.
+  if (problems.empty()) {
+    pg_endpoint e;
+    e.host = get("POSTGRES_HOST");
+    try {
+      e.port = static_cast<std::uint16_t>(std::stoi(get("POSTGRES_PORT")));
+    } catch (...) {
+      problems.push_back("POSTGRES_PORT is not a number");
+    }
+    e.dbname = get("POSTGRES_DATABASE");
+    e.user = get("POSTGRES_USER");
+    e.password = secret(get("POSTGRES_PASSWORD"));
+    if (problems.empty()) {
+      pg::session s(e, pg_options(ctx, "env"));
+      auto r = s.connect();
+      if (r.ok()) r = s.exec("SELECT 1");
+      if (!r.ok()) problems.push_back("connecting with the .env's PostgreSQL values failed: " + r.message);
+    }
+    if (auto url = get("REDIS_URL"); !url.empty()) {
+      try {
+        auto re = parse_redis_url(url, "REDIS_URL");
+        if (re.password.empty()) re.password = secret(get("REDIS_PASSWORD"));
+        redis::client c(re, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, true, "env"});
+        auto r = c.connect();
+        if (r.ok()) r = c.command({"PING"});
+        if (!r.ok()) problems.push_back("Redis with the .env's REDIS_URL/REDIS_PASSWORD failed: " + r.message);
+      } catch (const std::exception& e) {
+        problems.push_back(e.what());
+      }
+    }
+  }
+  out.measured = static_cast<std::int64_t>(problems.size());
+  out.unit = "problems";
+  out.status = problems.empty() ? status::pass : status::fail;
+  std::string detail;
+  for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
+  out.detail = problems.empty() ? ctx.cfg.env_file->string() + ": every required variable set, database and Redis reachable with them"
+                                : detail;
+}
+
+double percent_used_memory() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  long long value = 0;
+  std::string unit;
+  long long total = 0;
+  long long available = -1;
+  while (in >> key >> value >> unit) {
+    if (key == "MemTotal:") total = value;
+    if (key == "MemAvailable:") available = value;
+  }
+  if (total <= 0 || available < 0) throw error("cannot read /proc/meminfo");
+  return 100.0 * static_cast<double>(total - available) / static_cast<double>(total);
+}
+
+void eval_host_resources(const context& ctx, criterion_result& out) {
+  const auto& s = ctx.settings(out.id);
+  std::string path = s.contains("path") ? s["path"].get<std::string>() : "/";
+  double mem_limit = ctx.threshold(*find(out.id));
+  double disk_limit = s.contains("max_ms") ? s["max_ms"].get<double>() : 50.0;  // reuse: disk percent
+  struct statvfs v {};
+  if (::statvfs(path.c_str(), &v) != 0) throw error("cannot stat filesystem " + path);
+  double disk = 100.0 * (1.0 - static_cast<double>(v.f_bavail) / static_cast<double>(v.f_blocks));
+  double mem = percent_used_memory();
+  out.unit = "%";
+  out.threshold = {{"memory_used_pct", mem_limit}, {"disk_used_pct", disk_limit}};
+  out.measured = {{"memory_used_pct", std::round(mem * 10) / 10}, {"disk_used_pct", std::round(disk * 10) / 10}};
+  out.status = mem < mem_limit && disk < disk_limit ? status::pass : status::fail;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "memory %.1f%% used (limit %.0f%%), disk %s %.1f%% used (limit %.0f%%)", mem, mem_limit,
+                path.c_str(), disk, disk_limit);
+  out.detail = buf;
+}
+
+void eval_host_hardening(const context& ctx, criterion_result& out) {
+  std::vector<std::string> problems;
+  if (!ctx.cfg.env_file) {
+    problems.push_back("no env_file configured");
+  } else {
+    struct stat st {};
+    if (::stat(ctx.cfg.env_file->c_str(), &st) != 0) problems.push_back("cannot stat " + ctx.cfg.env_file->string());
+    else if ((st.st_mode & 077) != 0) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%o", st.st_mode & 0777);
+      problems.push_back(ctx.cfg.env_file->string() + " has mode " + buf + ", expected 600");
+    }
+  }
+  const auto& s = ctx.settings(out.id);
+  std::string sshd = s.contains("path") ? s["path"].get<std::string>() : "/etc/ssh/sshd_config";
+  std::ifstream in(sshd);
+  if (!in) {
+    problems.push_back("cannot read " + sshd);
+  } else {
+    std::string line;
+    std::string value;
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string k;
+      std::string v;
+      ls >> k >> v;
+      if (k == "Match") break;  // only the global section applies to every login
+      if (k == "PasswordAuthentication" && value.empty()) value = v;
+    }
+    if (value != "no") problems.push_back(sshd + ": PasswordAuthentication is " + (value.empty() ? "unset (default yes)" : value));
+  }
+  std::string cmd = s.contains("command") ? s["command"].get<std::string>()
+                                          : "timeout 5 ufw status 2>/dev/null | grep -q 'Status: active' || "
+                                            "timeout 5 nft list ruleset 2>/dev/null | grep -q 'hook input'";
+  if (std::system(cmd.c_str()) != 0) problems.push_back("no active firewall (ufw inactive and no nftables input hook)");
+  out.measured = static_cast<std::int64_t>(problems.size());
+  out.unit = "problems";
+  out.status = problems.empty() ? status::pass : status::fail;
+  for (const auto& p : problems) out.detail += (out.detail.empty() ? "" : "; ") + p;
+  if (problems.empty()) out.detail = ".env mode 600, password logins off, firewall active";
+}
+
+void eval_needs_series(const context& ctx, criterion_result& out, const char* metric, const char* how) {
+  const auto* m = ctx.find(metric, ctx.target_for(out.id));
+  if (!m) {
+    out.status = status::error;
+    out.detail = std::string("not measured: ") + how;
+    return;
+  }
+  out.status = status::error;
+  out.detail = std::string("cannot judge ") + metric + " in this version";
+}
+
+std::vector<definition> make_all() {
+  using report::severity;
+  std::vector<definition> d;
+  d.push_back({"db.reachable", "Target PostgreSQL answers SELECT NOW() and the user may create in schema public",
+               {"all"}, severity::primary, "", "", 0, "", nullptr, eval_db_reachable});
+  d.push_back({"db.auth", "PostgreSQL refuses a wrong password", {"all"}, severity::primary, "", "", 0, "", nullptr,
+               eval_db_auth});
+  add_data_checks(d);
+  d.push_back({"env.required", "The app's .env has every required variable, points at the private network, and works",
+               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_env_required});
+  d.push_back({"net.private.reachable", "TCP connect to the database over the private network", {"server-migration"},
+               severity::primary, "net.tcp_connect", "<", 1.0, "ns",
+               [](const context& c) { return one("net.tcp_connect", c.target_for("net.private.reachable")); },
+               eval_net_private});
+  d.push_back({"db.latency.private", "Query round trip over the private network (p50)", {"server-migration"},
+               severity::primary, "pg.query.select1", "<", 1.0, "ns",
+               [](const context& c) { return one("pg.query.select1", c.target_for("db.latency.private")); },
+               eval_db_latency_private});
+  d.push_back({"db.latency.improvement", "Tunnel / private query round trip (p50 ratio; the plan says 20-50x)",
+               {"server-migration"}, severity::primary, "pg.query.select1", ">=", 20.0, "ratio",
+               [](const context& c) {
+                 return std::vector<need>{{"pg.query.select1", "tunnel"},
+                                          {"pg.query.select1", c.target_for("db.latency.improvement")}};
+               },
+               eval_db_latency_improvement});
+  d.push_back({"db.latency.tunnel", "Query round trip through the SSH tunnel (p50)", {"db-migration"},
+               severity::secondary, "pg.query.select1", "<", 50.0, "ns",
+               [](const context&) { return one("pg.query.select1", "tunnel"); }, eval_db_latency_tunnel});
+  d.push_back({"redis.auth", "Redis refuses commands without the password (NOAUTH) and answers with it",
+               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_redis_auth});
+  d.push_back({"redis.latency", "Redis PING: mean < 1 ms, max < 5 ms", {"server-migration"}, severity::secondary,
+               "redis.ping", "<", 1.0, "ns", [](const context& c) { return one("redis.ping", c.target_for("redis.latency")); },
+               eval_redis_latency});
+  d.push_back({"proxy.socks5", "SOCKS5 proxy (Xray) completes a handshake and CONNECT to the probe host",
+               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_proxy_socks5});
+  d.push_back({"host.resources", "Memory used < 75% and disk used < 50%", {"server-migration"}, severity::secondary,
+               "", "<", 75.0, "%", nullptr, eval_host_resources});
+  d.push_back({"host.hardening", ".env mode 600, sshd PasswordAuthentication no, firewall active", {"post-migration"},
+               severity::secondary, "", "", 0, "", nullptr, eval_host_hardening});
+  d.push_back({"downtime.window", "Measured downtime of the switchover within the window", {"switchover"},
+               severity::primary, "downtime.total", "<", 15 * 60 * 1000.0, "ns", nullptr,
+               [](const context& c, criterion_result& r) {
+                 eval_needs_series(c, r, "downtime.total", "run `cutover downtime` through the maintenance window");
+               }});
+  d.push_back({"soak.uptime", "Uptime over the parallel run / monitoring period", {"parallel-run", "post-migration"},
+               severity::primary, "soak.uptime", ">", 99.0, "%", nullptr, [](const context& c, criterion_result& r) {
+                 eval_needs_series(c, r, "soak.uptime", "run `cutover monitor` over the parallel run");
+               }});
+  return d;
+}
+
+}  // namespace
+
+const std::vector<definition>& all() {
+  static const std::vector<definition> list = make_all();
+  return list;
+}
+
+}  // namespace cutover::criteria
