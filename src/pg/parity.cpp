@@ -1,6 +1,7 @@
 #include "pg/parity.hpp"
 
 #include <algorithm>
+#include <future>
 #include <initializer_list>
 #include <map>
 #include <set>
@@ -24,6 +25,9 @@ struct key_info {
   std::vector<std::string> names;   // raw column names (for display)
   std::vector<std::string> quoted;  // quote_ident(name)
   std::vector<std::string> types;   // format_type(), used to cast text bounds
+  // Qualified collation per column ("" if none), set only for the side whose
+  // key order is checked: the order depends on the column's collation there.
+  std::vector<std::string> collations;
 };
 
 /// Replaces each `{name}` in `sql` with its value; keeps SQL templates readable.
@@ -112,6 +116,23 @@ probe_result read_key(session& s, const std::string& qualified, key_info& key) {
   return {};
 }
 
+/// The collations of `key`'s columns in `qualified` on this server, for the key order check.
+probe_result read_collations(session& s, const std::string& qualified, key_info& key) {
+  static constexpr const char* sql = R"sql(
+    SELECT CASE WHEN co.oid IS NOT NULL THEN format('%I.%I', cn.nspname, co.collname) ELSE '' END
+    FROM unnest($2::text[]) WITH ORDINALITY AS k(name, ord)
+    LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = $1::regclass AND a.attname = k.name
+    LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+    LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+    ORDER BY k.ord)sql";
+  rows r;
+  auto res = s.exec_params(sql, {qualified, text_array(key.names)}, &r);
+  if (!res.ok()) return with_context(res, "key collations of " + qualified);
+  key.collations.clear();
+  for (const auto& row : r) key.collations.push_back(row.at(0).value_or(""));
+  return {};
+}
+
 /// "cutover_row_.a, cutover_row_.b": the key columns for ORDER BY.
 std::string ordered_key(const key_info& key) {
   std::vector<std::string> cols;
@@ -164,20 +185,23 @@ constexpr const char* hash_sql = R"sql(
           FROM {table} AS cutover_row_
           WHERE {where}) AS hashed)sql";
 
-/// Hashes `range` of a table on one side. `ordered` tells whether the range's
-/// bounds are in ascending order under this server's collation: if not, the
-/// source's chunk boundaries do not partition this side's rows.
+/// Hashes `range` of a table on one side. When `key.collations` is set,
+/// `ordered` tells whether the range's bounds ascend under this server's
+/// collations: if not, the source's chunk boundaries do not partition this
+/// side's rows (different collation or locale), and chunks cannot be compared.
 probe_result hash_range(session& s, const std::string& qualified, const key_info& key, const key_range& range,
                         chunk_hash& out, bool& ordered) {
   params p;
   std::string where = range_predicate(key, range, p);
   std::string order_check = "true";
-  if (!range.lower.empty() && !range.upper.empty()) {
-    // Reuse the parameters bound above: lower is $1.., upper follows.
+  if (!range.lower.empty() && !range.upper.empty() && key.collations.size() == key.types.size()) {
+    // Reuse the parameters bound above: lower is $1.., upper follows. A bare
+    // cast would compare in the database's default collation, not the column's.
     std::vector<std::string> lo, hi;
     for (std::size_t i = 0; i < key.types.size(); ++i) {
-      lo.push_back("$" + std::to_string(i + 1) + "::" + key.types[i]);
-      hi.push_back("$" + std::to_string(key.types.size() + i + 1) + "::" + key.types[i]);
+      const auto collate = key.collations[i].empty() ? std::string() : " COLLATE " + key.collations[i];
+      lo.push_back("$" + std::to_string(i + 1) + "::" + key.types[i] + collate);
+      hi.push_back("$" + std::to_string(key.types.size() + i + 1) + "::" + key.types[i] + collate);
     }
     order_check = "(" + join(lo, ", ") + ") < (" + join(hi, ", ") + ")";
   }
@@ -289,6 +313,11 @@ table_content compare_table(session& source, session& target, const table_ref& s
     return t;
   }
   t.key_columns = key.names;
+  key_info target_key = key;
+  if (auto r = read_collations(target, dst.qualified, target_key); !r.ok()) {
+    t.status = with_context(r, "target");
+    return t;
+  }
   if (key.names.empty()) t.note = "no primary key: hashed as one chunk, not narrowed to keys";
 
   key_range range;
@@ -301,12 +330,17 @@ table_content compare_table(session& source, session& target, const table_ref& s
     }
     chunk_hash a, b;
     bool src_ordered = true, dst_ordered = true;
-    if (auto r = hash_range(source, src.qualified, key, range, a, src_ordered); !r.ok()) {
-      t.status = with_context(r, "source: hash of " + src.name + " " + range.display());
+    // Both servers hash at the same time: the chunk costs the slower side, not the sum.
+    auto on_target = std::async(std::launch::async,
+                                [&] { return hash_range(target, dst.qualified, target_key, range, b, dst_ordered); });
+    auto on_source = hash_range(source, src.qualified, key, range, a, src_ordered);
+    auto on_target_result = on_target.get();
+    if (!on_source.ok()) {
+      t.status = with_context(on_source, "source: hash of " + src.name + " " + range.display());
       return t;
     }
-    if (auto r = hash_range(target, dst.qualified, key, range, b, dst_ordered); !r.ok()) {
-      t.status = with_context(r, "target: hash of " + src.name + " " + range.display());
+    if (!on_target_result.ok()) {
+      t.status = with_context(on_target_result, "target: hash of " + src.name + " " + range.display());
       return t;
     }
     if (!dst_ordered) {

@@ -93,7 +93,7 @@ struct row_counts {
 
 /// Differences between two sets of counts, one readable line each.
 struct count_diff {
-  probe_result status;                   ///< not ok when either side failed entirely
+  probe_result status;                   ///< not ok when a table could not be counted on either side
   std::vector<std::string> differences;  ///< e.g. "table bookings: 1200 rows vs 1199"
   /// True when both sides were counted and every count matches.
   bool equal() const noexcept { return status.ok() && differences.empty(); }
@@ -165,7 +165,9 @@ struct content_diff {
 /// Compares table contents by hashes computed in each database (see parity.cpp
 /// for the hash). Tables are split into chunks of `chunk_rows` source rows in
 /// primary-key order; each chunk's range is hashed on both sides, and a
-/// mismatching chunk is narrowed to keys (at most `max_keys` per chunk).
+/// mismatching chunk is narrowed to keys (at most `max_keys` per chunk, for
+/// the first 10 mismatching chunks of a table). Each statement covers one
+/// chunk, so each stays within the sessions' statement timeout.
 /// `tables` empty: every base table of `schema` on the source.
 content_diff compare_content(session& source, session& target, const std::vector<std::string>& tables = {},
                              std::int64_t chunk_rows = 10000, const std::string& schema = "public",

@@ -277,6 +277,19 @@ TEST_F(parity, table_without_key_is_a_multiset) {
   EXPECT_TRUE(has_line(c.lines(), "keys not listed: no primary key")) << dump(c.lines());
 }
 
+TEST_F(parity, key_order_that_differs_between_servers_is_a_failure_not_a_false_match) {
+  // Same rows, but the text key sorts differently: "B" < "a" in C, not in ICU.
+  run(*source_, R"sql(CREATE TABLE tags (name text COLLATE "C" PRIMARY KEY))sql");
+  run(*target_, R"sql(CREATE TABLE tags (name text COLLATE "und-x-icu" PRIMARY KEY))sql");
+  both("INSERT INTO tags VALUES ('a'), ('B'), ('c'), ('D')");
+  auto c = pg::compare_content(*source_, *target_, {}, 1, schema_);
+  EXPECT_FALSE(c.equal());
+  EXPECT_EQ(c.status.result, outcome::check_failed);
+  EXPECT_TRUE(has_line(c.lines(), "table tags: check_failed: table tags: primary key order differs")) << dump(c.lines());
+  auto d = pg::diff_schema(pg::read_schema(*source_, {}, schema_), pg::read_schema(*target_, {}, schema_));
+  EXPECT_TRUE(has_line(d.differences, "table tags: column name: collation C vs und-x-icu")) << dump(d.differences);
+}
+
 TEST_F(parity, schema_differences_are_listed_but_names_are_not) {
   both(tables_sql);
   run(*source_, R"sql(
