@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/outcome.hpp"
@@ -188,7 +189,7 @@ struct baileys_state {
   std::string creds_type;       ///< jsonb_typeof(creds) ("object" expected); empty when no row
   std::int64_t keys = 0;        ///< whatsapp_keys rows for the company
   std::vector<std::pair<std::string, std::int64_t>> key_types;  ///< (key_type, count), by key_type
-  /// One line for a report, e.g. "auth row: yes, creds: object, keys: 335 (pre-key 300, session 35)".
+  /// One line for a report, e.g. "company 962302: auth rows: 1, creds: object, keys: 335 (pre-key 300, session 35)".
   std::string summary() const;
 };
 
