@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -9,7 +10,10 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/secret.hpp"
+#include "criteria/runner.hpp"
 #include "report/console.hpp"
+#include "report/render.hpp"
 #include "report/report.hpp"
 #include "suite/suite.hpp"
 
@@ -24,6 +28,12 @@ struct options {
   std::vector<std::string> metrics;
   std::string out;
   std::string stage;
+  std::vector<std::string> only;
+  std::string measurements;
+  std::string out_dir;
+  std::string baseline;
+  std::string input;
+  std::vector<std::string> formats;
 };
 
 options opts;
@@ -61,20 +71,89 @@ void write_report(const report::report& r, const std::string& out) {
   std::cerr << "wrote " << out << '\n';
 }
 
+void progress_line(const report::measurement& m) { report::print_progress(std::cerr, m); }
+
 int run_bench() {
   auto cfg = load(opts.config);
   auto r = new_report(cfg, "bench");
-  std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per metric\n";
-  r.measurements = suite::run_bench(cfg, {opts.targets, opts.suites, opts.metrics},
-                                    [](const report::measurement& m) { report::print_progress(std::cerr, m); });
+  r.kind = "measurements";
+  std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per headline metric\n";
+  auto result = suite::run_bench(cfg, {opts.targets, opts.suites, opts.metrics}, progress_line);
+  r.measurements = std::move(result.measurements);
+  r.notes = std::move(result.notes);
   r.run.finished_at = report::now_rfc3339();
   report::print_measurements(std::cout, r.measurements);
+  for (const auto& n : r.notes) std::cout << "note: " << n << '\n';
   write_report(r, opts.out);
   if (suite::has_failures(r.measurements)) {
     std::cerr << "cutover bench: some samples failed (see errors above)\n";
     return 1;
   }
   return 0;
+}
+
+/// Validates a stage into `r`; measurements given are reused.
+void validate_into(const config& cfg, report::report& r, std::vector<report::measurement> given,
+                   std::vector<std::string> notes) {
+  if (opts.stage.empty()) throw usage_error("--stage is required");
+  criteria::run_validate(cfg, {opts.stage, opts.only, std::move(given), std::move(notes)}, r, progress_line);
+  r.run.finished_at = report::now_rfc3339();
+}
+
+int run_validate() {
+  auto cfg = load(opts.config);
+  auto r = new_report(cfg, "validate");
+  std::vector<report::measurement> given;
+  if (!opts.measurements.empty()) given = report::read_report(opts.measurements).measurements;
+  std::cerr << "cutover validate: stage " << opts.stage << ", profile " << cfg.profile << "\n";
+  validate_into(cfg, r, std::move(given), {});
+  report::print_criteria(std::cout, r);
+  write_report(r, opts.out);
+  return report::exit_code(r.verdict->decision);
+}
+
+void render_to(const report::report& r, const std::string& format, const std::string& file) {
+  std::string text;
+  if (format == "md" || format == "markdown") text = report::render_markdown(r);
+  else if (format == "junit") text = report::render_junit(r);
+  else if (format == "json") text = report::to_json(r).dump(2) + "\n";
+  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json)");
+  if (file.empty() || file == "-") {
+    std::cout << scrub(text);
+  } else {
+    report::write_atomic(file, text);
+    std::cerr << "wrote " << file << '\n';
+  }
+}
+
+int run_render() {
+  auto r = report::read_report(opts.input);
+  if (opts.formats.empty()) opts.formats.push_back("md");
+  if (opts.formats.size() > 1 && (opts.out.empty() || opts.out == "-"))
+    throw usage_error("several --format values need --out with a base name");
+  for (const auto& f : opts.formats) {
+    std::string file = opts.out;
+    if (opts.formats.size() > 1) file += "." + std::string(f == "junit" ? "xml" : f);
+    render_to(r, f, file);
+  }
+  return 0;
+}
+
+int run_gate() {
+  auto cfg = load(opts.config);
+  if (opts.out_dir.empty()) throw usage_error("--out-dir is required");
+  auto r = new_report(cfg, "gate");
+  std::cerr << "cutover gate: stage " << opts.stage << ", profile " << cfg.profile << "\n";
+  // Bench the targets first (paired), so criteria read the same samples the report shows.
+  auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}}, progress_line);
+  validate_into(cfg, r, std::move(bench.measurements), std::move(bench.notes));
+  report::print_measurements(std::cout, r.measurements);
+  report::print_criteria(std::cout, r);
+  std::filesystem::path dir = opts.out_dir;
+  write_report(r, (dir / "report.json").string());
+  render_to(r, "md", (dir / "report.md").string());
+  render_to(r, "junit", (dir / "junit.xml").string());
+  return report::exit_code(r.verdict->decision);
 }
 
 int not_built(const char* what) {
@@ -99,21 +178,30 @@ void register_commands(CLI::App& app) {
   validate->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
   validate->add_option("--stage", opts.stage, "Stage")->required();
   validate->add_option("--out", opts.out, "Write the JSON report here");
-  handlers[validate] = [] { return not_built("validate"); };
+  validate->add_option("--only", opts.only, "Criterion id to evaluate (repeatable; default: the whole stage)");
+  validate->add_option("--measurements", opts.measurements, "Reuse the measurements of an earlier report");
+  handlers[validate] = run_validate;
 
   auto* compare = app.add_subcommand("compare", "Before/after comparison of two reports");
   handlers[compare] = [] { return not_built("compare"); };
   compare->allow_extras();
 
   auto* rep = app.add_subcommand("report", "Render reports");
-  auto* render = rep->add_subcommand("render", "Render a JSON report as md, html or junit");
-  render->allow_extras();
-  handlers[render] = [] { return not_built("report render"); };
+  auto* render = rep->add_subcommand("render", "Render a JSON report as md, junit or json");
+  render->add_option("report", opts.input, "Report file (JSON)")->required();
+  render->add_option("--format", opts.formats, "md, junit, json (repeatable, or comma-separated)")->delimiter(',');
+  render->add_option("--out", opts.out, "Output file (default: stdout); a base name with several formats");
+  handlers[render] = run_render;
   rep->require_subcommand(1);
 
   auto* gate = app.add_subcommand("gate", "bench + validate (+ compare) in one run, for CI");
-  gate->allow_extras();
-  handlers[gate] = [] { return not_built("gate"); };
+  gate->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
+  gate->add_option("--stage", opts.stage, "Stage")->required();
+  gate->add_option("--out-dir", opts.out_dir, "Folder for report.json, report.md, junit.xml")->required();
+  gate->add_option("--target", opts.targets, "Target name (repeatable; default: all)");
+  gate->add_option("--suite", opts.suites, "Suite: db, redis, net (repeatable; default: all)");
+  gate->add_option("--baseline", opts.baseline, "Compare against this earlier report");
+  handlers[gate] = run_gate;
 
   auto* lab = app.add_subcommand("lab", "The embedded lab (use fixtures/lab/lab up|down|status|env)");
   lab->allow_extras();

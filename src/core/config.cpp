@@ -312,9 +312,11 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
   }
   if (j.contains("sampling")) {
     auto& s = j["sampling"];
-    r.only_keys(s, "sampling", {"warmup", "samples", "connect_samples", "interval_us", "paired"});
+    r.only_keys(s, "sampling", {"warmup", "samples", "workload_samples", "connect_samples", "interval_us", "paired", "give_up_after"});
     if (s.contains("warmup")) c.sampling.warmup = static_cast<int>(r.integer(s["warmup"], "sampling.warmup", 0, 1000000));
     if (s.contains("samples")) c.sampling.samples = static_cast<int>(r.integer(s["samples"], "sampling.samples", 1, 100000000));
+    if (s.contains("workload_samples")) c.sampling.workload_samples = static_cast<int>(r.integer(s["workload_samples"], "sampling.workload_samples", 1, 100000000));
+    if (s.contains("give_up_after")) c.sampling.give_up_after = static_cast<int>(r.integer(s["give_up_after"], "sampling.give_up_after", 0, 1000000));
     if (s.contains("connect_samples")) c.sampling.connect_samples = static_cast<int>(r.integer(s["connect_samples"], "sampling.connect_samples", 1, 1000000));
     if (s.contains("interval_us")) c.sampling.interval = std::chrono::microseconds(r.integer(s["interval_us"], "sampling.interval_us", 0, 60000000));
     if (s.contains("paired")) c.sampling.paired = r.boolean(s["paired"], "sampling.paired");

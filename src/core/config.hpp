@@ -75,10 +75,12 @@ struct timeouts {
 /// Sampling options shared by the suites.
 struct sampling {
   int warmup = 50;                             ///< untimed operations before sampling
-  int samples = 1000;                          ///< closed loop: samples per metric and target
+  int samples = 1000;                          ///< samples of the headline metrics (pg.query.select1, redis.ping, net.tcp_connect)
+  int workload_samples = 200;                  ///< samples of the other query and command workloads
   int connect_samples = 100;                   ///< samples for new-connection metrics (costly)
   std::chrono::microseconds interval{0};       ///< pause between samples (redis-cli --latency style)
   bool paired = true;                          ///< interleave targets A B A B
+  int give_up_after = 5;                       ///< failed samples in a row before an endpoint is given up on
 };
 
 /// What the plan says the data and environment must look like.

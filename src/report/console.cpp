@@ -22,17 +22,6 @@ std::string errors_text(const stats::summary& s) {
   return out;
 }
 
-std::string value_text(const nlohmann::json& v, const std::string& unit) {
-  if (v.is_null()) return "-";
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", v.get<double>());
-    return std::string(buf) + (unit.empty() ? "" : " " + unit);
-  }
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump() + (unit.empty() || !v.is_number() ? "" : " " + unit);
-}
-
 }  // namespace
 
 std::string human_ns(double ns) {
@@ -42,6 +31,27 @@ std::string human_ns(double ns) {
   else if (ns < 1e9) std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
   else std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
   return buf;
+}
+
+std::string value_text(const nlohmann::json& v, const std::string& unit) {
+  if (v.is_null()) return "-";
+  if (v.is_object()) {
+    std::string out;
+    for (auto& [k, x] : v.items()) {
+      bool ns = k.size() > 3 && k.ends_with("_ns");
+      out += (out.empty() ? "" : ", ") + (ns ? k.substr(0, k.size() - 3) : k) + " " +
+             (ns && x.is_number() ? human_ns(x.get<double>()) : x.is_string() ? x.get<std::string>() : x.dump());
+    }
+    return out;
+  }
+  if (unit == "ns" && v.is_number()) return human_ns(v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
+    return std::string(buf) + (unit.empty() ? "" : " " + unit);
+  }
+  return v.dump() + (unit.empty() || !v.is_number() ? "" : " " + unit);
 }
 
 void print_progress(std::ostream& os, const measurement& m) {

@@ -140,11 +140,17 @@ loop_result run_closed_loop(probe& p, recorder& r, const closed_loop_options& op
   closed_schedule schedule(options);
   session s{&p, &r};
   loop_result result;
+  int failed_in_a_row = 0;
   while (schedule.next(result)) {
     const bool recording = schedule.recording();
     const auto [opened, ok] = s.iterate(recording);
     if (recording && !ok) ++result.failures;
+    failed_in_a_row = ok ? 0 : failed_in_a_row + 1;
     schedule.done(result, !opened);
+    if (options.give_up_after > 0 && failed_in_a_row >= options.give_up_after) {
+      result.gave_up = true;
+      break;
+    }
   }
   return result;
 }
@@ -158,13 +164,23 @@ loop_result run_paired(std::span<lane> lanes, const closed_loop_options& options
   }
   closed_schedule schedule(options);
   loop_result result;
-  for (std::size_t round = 0; schedule.next(result); ++round) {
+  // A lane that keeps failing is retired so the others go on alone.
+  std::vector<int> failed_in_a_row(sessions.size(), 0);
+  std::size_t live = sessions.size();
+  for (std::size_t round = 0; live > 0 && schedule.next(result); ++round) {
     const bool recording = schedule.recording();
     bool open_failed = false;
     for (std::size_t k = 0; k < sessions.size(); ++k) {
-      const auto [opened, ok] = sessions[(round + k) % sessions.size()].iterate(recording);
+      const auto i = (round + k) % sessions.size();
+      if (options.give_up_after > 0 && failed_in_a_row[i] >= options.give_up_after) continue;
+      const auto [opened, ok] = sessions[i].iterate(recording);
       open_failed |= !opened;
       if (recording && !ok) ++result.failures;
+      failed_in_a_row[i] = ok ? 0 : failed_in_a_row[i] + 1;
+      if (options.give_up_after > 0 && failed_in_a_row[i] >= options.give_up_after) {
+        result.gave_up = true;
+        --live;
+      }
     }
     schedule.done(result, open_failed);
   }

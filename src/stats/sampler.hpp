@@ -21,6 +21,9 @@ struct closed_loop_options {
   std::chrono::nanoseconds duration{0};    ///< stop after this much timed sampling; 0: by count only
   std::chrono::nanoseconds interval{0};    ///< pause between samples; 0: back to back
   sample_clock::time_point deadline = sample_clock::time_point::max();  ///< hard stop, checked between runs
+  /// Stop sampling a probe after this many failed samples in a row (a dead
+  /// or black-holed endpoint); 0: never give up.
+  int give_up_after = 0;
 };
 
 /// What a closed or paired loop did.
@@ -28,6 +31,7 @@ struct loop_result {
   std::int64_t samples = 0;           ///< recorded samples, ok or failed (per lane for paired runs)
   std::int64_t failures = 0;          ///< failed samples (opens and runs; all lanes for paired runs)
   bool stopped_by_deadline = false;   ///< the deadline ended the loop before samples/duration
+  bool gave_up = false;               ///< a probe failed give_up_after times in a row and was stopped
 };
 
 /// Runs `p` in a closed loop into `r`.

@@ -274,3 +274,28 @@ TEST(open_loop, probe_exception_is_rethrown_after_joining) {
   EXPECT_THROW(run_open_loop(factory, r, {.rate_per_s = 1'000, .duration = 50ms, .connections = 2}),
                std::runtime_error);
 }
+
+TEST(closed_loop, gives_up_on_a_probe_that_keeps_failing) {
+  // Runs fail after the 10th: a server gone mid-run.
+  fake_probe p("p", [](int n) {
+    return n < 10 ? probe_result{} : probe_result::failure(outcome::timeout, "no answer", false);
+  });
+  recorder r;
+  const auto res = run_closed_loop(p, r, {.samples = 1000, .give_up_after = 5});
+  EXPECT_TRUE(res.gave_up);
+  EXPECT_EQ(res.samples, 15);
+  EXPECT_EQ(r.failures(outcome::timeout), 5);
+  EXPECT_EQ(r.count(), 10);
+}
+
+TEST(paired, a_failing_lane_is_retired_and_the_other_goes_on) {
+  fake_probe a("a");
+  fake_probe b("b", {}, [](int) { return probe_result::failure(outcome::refused, "refused"); });
+  recorder ra, rb;
+  std::vector<lane> lanes{{&a, &ra}, {&b, &rb}};
+  const auto res = run_paired(lanes, {.samples = 50, .give_up_after = 3});
+  EXPECT_TRUE(res.gave_up);
+  EXPECT_EQ(ra.count(), 50);
+  EXPECT_EQ(rb.failures(outcome::refused), 3);
+  EXPECT_EQ(rb.count(), 0);
+}

@@ -1,6 +1,7 @@
 #include "suite/suite.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "core/error.hpp"
 #include "net/tcp_probe.hpp"
@@ -25,13 +26,17 @@ struct run_context {
   const config& cfg;
   clock::time_point deadline;
   const progress_fn& progress;
-  std::vector<report::measurement>& out;
+  bench_result& out;
+  /// "area/target" endpoints given up on, with why.
+  std::map<std::string, std::string> dead;
 };
 
 /// Runs one metric on every given target (paired when several and the
-/// config asks for it) and appends the measurements.
-void measure(run_context& ctx, std::string_view metric, const std::vector<const target*>& targets,
-             std::vector<std::unique_ptr<probe>> probes, int samples, json workload) {
+/// config asks for it) and appends the measurements. `area` names the
+/// endpoint kind ("pg", "redis", "tcp") for giving up on dead endpoints.
+void measure(run_context& ctx, std::string_view area, std::string_view metric,
+             const std::vector<const target*>& targets, std::vector<std::unique_ptr<probe>> probes, int samples,
+             json workload) {
   std::vector<stats::recorder> recorders;
   recorders.reserve(targets.size());
   for (std::size_t i = 0; i < targets.size(); ++i) recorders.emplace_back(static_cast<std::size_t>(samples) + 16);
@@ -40,20 +45,43 @@ void measure(run_context& ctx, std::string_view metric, const std::vector<const 
   opts.samples = samples;
   opts.interval = ctx.cfg.sampling.interval;
   opts.deadline = ctx.deadline;
-  bool paired = ctx.cfg.sampling.paired && targets.size() > 1;
-  workload["mode"] = paired ? "closed-paired" : "closed";
+  opts.give_up_after = ctx.cfg.sampling.give_up_after;
   workload["warmup"] = opts.warmup;
   workload["samples"] = samples;
   workload["interval_us"] = std::chrono::duration_cast<std::chrono::microseconds>(opts.interval).count();
   workload["connections"] = 1;
-  if (paired) {
-    std::vector<stats::lane> lanes;
-    for (std::size_t i = 0; i < targets.size(); ++i) lanes.push_back({probes[i].get(), &recorders[i]});
-    stats::run_paired(lanes, opts);
-  } else {
-    for (std::size_t i = 0; i < targets.size(); ++i) stats::run_closed_loop(*probes[i], recorders[i], opts);
-  }
+
+  // Endpoints already given up on, or a passed deadline, are not sampled.
+  std::vector<stats::lane> lanes;
   for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto key = std::string(area) + "/" + targets[i]->name;
+    if (auto it = ctx.dead.find(key); it != ctx.dead.end()) {
+      recorders[i].record_failure(outcome::skipped, "not sampled: " + it->second);
+    } else if (clock::now() >= ctx.deadline) {
+      recorders[i].record_failure(outcome::skipped, "not sampled: the run deadline passed");
+    } else {
+      lanes.push_back({probes[i].get(), &recorders[i]});
+    }
+  }
+  bool paired = ctx.cfg.sampling.paired && lanes.size() > 1;
+  workload["mode"] = paired || (ctx.cfg.sampling.paired && targets.size() > 1) ? "closed-paired" : "closed";
+  bool deadline_hit = false;
+  if (paired) {
+    deadline_hit = stats::run_paired(lanes, opts).stopped_by_deadline;
+  } else {
+    for (auto& l : lanes) deadline_hit |= stats::run_closed_loop(*l.p, *l.r, opts).stopped_by_deadline;
+  }
+  if (deadline_hit) ctx.out.notes.push_back(std::string(metric) + ": the run deadline cut sampling short");
+
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto key = std::string(area) + "/" + targets[i]->name;
+    if (recorders[i].count() == 0 && !ctx.dead.contains(key)) {
+      auto s = recorders[i].summarize();
+      auto why = s.error_messages.empty() ? std::string("every sample failed") : s.error_messages.front();
+      ctx.dead[key] = std::string(metric) + " on " + targets[i]->name + " failed: " + why;
+      ctx.out.notes.push_back("gave up on " + std::string(area) + " of target " + targets[i]->name + " after " +
+                              std::string(metric) + " (" + why + ")");
+    }
     report::measurement m;
     m.metric = metric;
     m.target = targets[i]->name;
@@ -65,13 +93,13 @@ void measure(run_context& ctx, std::string_view metric, const std::vector<const 
     auto s = recorders[i].samples();
     m.samples_ns.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), report_sample_cap)));
     if (ctx.progress) ctx.progress(m);
-    ctx.out.push_back(std::move(m));
+    ctx.out.measurements.push_back(std::move(m));
   }
 }
 
 }  // namespace
 
-std::vector<report::measurement> run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress) {
+bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress) {
   for (const auto& s : plan.suites)
     if (s != "db" && s != "redis" && s != "net") throw config_error("--suite: unknown suite '" + s + "' (db, redis, net)");
   std::vector<const target*> selected;
@@ -86,8 +114,8 @@ std::vector<report::measurement> run_bench(const config& cfg, const bench_plan& 
     if (!pg::workload_from_string(m) && !redis::workload_from_string(m) && m != "net.tcp_connect")
       throw config_error("--metric: unknown metric '" + m + "'");
 
-  std::vector<report::measurement> out;
-  run_context ctx{cfg, clock::now() + cfg.timeouts.run, progress, out};
+  bench_result out;
+  run_context ctx{cfg, clock::now() + cfg.timeouts.run, progress, out, {}};
 
   if (wanted(plan.suites, "net")) {
     std::vector<const target*> ts;
@@ -97,26 +125,8 @@ std::vector<report::measurement> run_bench(const config& cfg, const bench_plan& 
       std::vector<std::unique_ptr<probe>> probes;
       for (const auto* t : ts)
         probes.push_back(net::make_tcp_probe(t->postgres->host, t->postgres->port, cfg.timeouts.connect, t->path));
-      measure(ctx, "net.tcp_connect", ts, std::move(probes), cfg.sampling.samples,
+      measure(ctx, "tcp", "net.tcp_connect", ts, std::move(probes), cfg.sampling.samples,
               {{"suite", "net"}, {"operation", "tcp connect to the PostgreSQL endpoint"}});
-    }
-  }
-
-  if (wanted(plan.suites, "db")) {
-    std::vector<const target*> ts;
-    for (const auto* t : selected)
-      if (t->postgres) ts.push_back(t);
-    for (auto w : pg::all_workloads()) {
-      auto id = pg::metric_id(w);
-      if (ts.empty() || !(plan.metrics.empty() || std::any_of(plan.metrics.begin(), plan.metrics.end(), [&](auto& m) {
-                            return pg::workload_from_string(m) == w;
-                          })))
-        continue;
-      std::vector<std::unique_ptr<probe>> probes;
-      for (const auto* t : ts)
-        probes.push_back(pg::make_probe(w, *t->postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t->path}, cfg.expect));
-      int n = pg::opens_connection(w) ? cfg.sampling.connect_samples : cfg.sampling.samples;
-      measure(ctx, id, ts, std::move(probes), n, {{"suite", "db"}, {"operation", id}});
     }
   }
 
@@ -133,9 +143,34 @@ std::vector<report::measurement> run_bench(const config& cfg, const bench_plan& 
       std::vector<std::unique_ptr<probe>> probes;
       for (const auto* t : ts)
         probes.push_back(redis::make_probe(w, *t->redis, {cfg.timeouts.connect, cfg.timeouts.command, true, t->path}));
-      measure(ctx, id, ts, std::move(probes), cfg.sampling.samples, {{"suite", "redis"}, {"operation", id}});
+      int n = w == redis::workload::ping ? cfg.sampling.samples : cfg.sampling.workload_samples;
+      measure(ctx, "redis", id, ts, std::move(probes), n, {{"suite", "redis"}, {"operation", id}});
     }
   }
+  if (wanted(plan.suites, "db")) {
+    std::vector<const target*> ts;
+    for (const auto* t : selected)
+      if (t->postgres) ts.push_back(t);
+    // The headline query first, new-connection workloads (slow over a WAN) last.
+    std::vector<pg::workload> order(pg::all_workloads().begin(), pg::all_workloads().end());
+    std::stable_partition(order.begin(), order.end(), [](auto w) { return w == pg::workload::select1; });
+    std::stable_partition(order.begin(), order.end(), [](auto w) { return !pg::opens_connection(w); });
+    for (auto w : order) {
+      auto id = pg::metric_id(w);
+      if (ts.empty() || !(plan.metrics.empty() || std::any_of(plan.metrics.begin(), plan.metrics.end(), [&](auto& m) {
+                            return pg::workload_from_string(m) == w;
+                          })))
+        continue;
+      std::vector<std::unique_ptr<probe>> probes;
+      for (const auto* t : ts)
+        probes.push_back(pg::make_probe(w, *t->postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t->path}, cfg.expect));
+      int n = pg::opens_connection(w) ? cfg.sampling.connect_samples
+              : w == pg::workload::select1 ? cfg.sampling.samples
+                                            : cfg.sampling.workload_samples;
+      measure(ctx, "pg", id, ts, std::move(probes), n, {{"suite", "db"}, {"operation", id}});
+    }
+  }
+
   return out;
 }
 

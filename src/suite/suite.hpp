@@ -20,11 +20,20 @@ struct bench_plan {
 /// Called after each measurement completes (for progress lines).
 using progress_fn = std::function<void(const report::measurement&)>;
 
+/// Measurements and run-level notes (deadline passed, endpoint given up).
+struct bench_result {
+  std::vector<report::measurement> measurements;
+  std::vector<std::string> notes;
+};
+
 /// Runs the plan; one measurement per (metric, target). Never throws for
-/// network faults: they are counted in each summary's errors. Throws
+/// network faults: they are counted in each summary's errors. An endpoint
+/// that fails `sampling.give_up_after` samples in a row without one success
+/// is not sampled again in this run (its later metrics record `skipped`), so
+/// a dead or black-holed path costs seconds, not the whole deadline. Throws
 /// config_error for an unknown target, suite or metric. Stops sampling at the
-/// config's run deadline.
-std::vector<report::measurement> run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress = {});
+/// config's run deadline; what was not measured then is recorded as skipped.
+bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress = {});
 
 /// Whether any measurement recorded a failure or no successful sample.
 bool has_failures(const std::vector<report::measurement>& ms);

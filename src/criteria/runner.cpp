@@ -1,0 +1,45 @@
+#include "criteria/runner.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "criteria/criteria.hpp"
+
+namespace cutover::criteria {
+
+void run_validate(const config& cfg, validate_request req, report::report& out, const suite::progress_fn& progress) {
+  auto defs = for_stage(req.stage);
+  for (const auto& id : req.only)
+    if (!find(id)) throw config_error("no criterion '" + id + "'");
+  if (!req.only.empty())
+    std::erase_if(defs, [&](const definition* d) { return std::find(req.only.begin(), req.only.end(), d->id) == req.only.end(); });
+  if (defs.empty()) throw config_error("stage " + req.stage + " has none of the criteria asked for");
+
+  auto deadline = std::chrono::steady_clock::now() + cfg.timeouts.run;
+  std::vector<report::measurement> ms = std::move(req.measurements);
+  context ctx{cfg, req.stage, ms, deadline};
+
+  // Measure what is needed and not given, one bench run per metric so the
+  // targets of a metric are paired.
+  std::vector<std::string> metrics;
+  for (const auto& n : needs_of(defs, ctx))
+    if (!ctx.find(n.metric, n.target) && std::find(metrics.begin(), metrics.end(), n.metric) == metrics.end())
+      metrics.push_back(n.metric);
+  for (const auto& metric : metrics) {
+    std::vector<std::string> targets;
+    for (const auto& n : needs_of(defs, ctx))
+      if (n.metric == metric && !ctx.find(n.metric, n.target) && cfg.find(n.target)) targets.push_back(n.target);
+    if (targets.empty()) continue;  // the criterion reports the missing target itself
+    suite::bench_plan plan{targets, {}, {metric}};
+    auto r = suite::run_bench(cfg, plan, progress);
+    for (auto& m : r.measurements) ms.push_back(std::move(m));
+    for (auto& n : r.notes) req.notes.push_back(std::move(n));
+  }
+
+  for (const auto* d : defs) out.criteria.push_back(evaluate(*d, ctx));
+  out.verdict = decide(out.criteria);
+  for (auto& m : ms) out.measurements.push_back(std::move(m));
+  for (auto& n : req.notes) out.notes.push_back(std::move(n));
+}
+
+}  // namespace cutover::criteria
