@@ -133,11 +133,11 @@ public:
   const fault& current_fault() const { return *fault_; }
   const delay_proxy_options& options() const { return options_; }
   asio::io_context& io() { return io_; }
-
-  tcp::endpoint listen_endpoint;                 // fixed after construction
-  std::optional<tcp::endpoint> control_endpoint;  // fixed after construction
-  std::uint64_t bytes_up = 0;
-  std::uint64_t bytes_down = 0;
+  // Fixed after construction, so any thread may read them.
+  const tcp::endpoint& listen_endpoint() const { return listen_endpoint_; }
+  const std::optional<tcp::endpoint>& control_endpoint() const { return control_endpoint_; }
+  std::uint64_t& bytes_up() { return bytes_up_; }
+  std::uint64_t& bytes_down() { return bytes_down_; }
 
 private:
   void accept(std::uint64_t generation);
@@ -148,6 +148,9 @@ private:
   const delay_proxy_options options_;
   tcp::acceptor acceptor_;
   tcp::acceptor control_acceptor_;
+  asio::steady_timer accept_retry_;
+  tcp::endpoint listen_endpoint_;
+  std::optional<tcp::endpoint> control_endpoint_;
   // Bumped whenever the listener closes, so a stale accept loop ends.
   std::uint64_t listener_generation_ = 0;
   std::chrono::microseconds one_way_;
@@ -158,6 +161,8 @@ private:
   std::vector<std::weak_ptr<connection>> connections_;
   std::vector<std::weak_ptr<control_session>> control_sessions_;
   std::uint64_t accepted_ = 0;
+  std::uint64_t bytes_up_ = 0;
+  std::uint64_t bytes_down_ = 0;
   bool stopped_ = false;
 };
 
@@ -169,8 +174,8 @@ public:
       : core_(std::move(core)),
         client_(std::move(client)),
         upstream_(core_->io()),
-        up_(client_, upstream_, core_->bytes_up, core_->options().read_bytes),
-        down_(upstream_, client_, core_->bytes_down, core_->options().read_bytes) {}
+        up_(client_, upstream_, core_->bytes_up(), core_->options().read_bytes),
+        down_(upstream_, client_, core_->bytes_down(), core_->options().read_bytes) {}
 
   void start() {
     upstream_.async_connect(core_->options().upstream, [self = shared_from_this()](error_code ec) {
@@ -365,11 +370,11 @@ private:
 };
 
 proxy_core::proxy_core(asio::io_context& io, delay_proxy_options options)
-    : listen_endpoint(options.listen),
-      io_(io),
+    : io_(io),
       options_(std::move(options)),
       acceptor_(io),
       control_acceptor_(io),
+      accept_retry_(io),
       one_way_(options_.one_way_delay),
       jitter_(options_.jitter),
       random_(options_.seed) {
@@ -385,12 +390,12 @@ proxy_core::proxy_core(asio::io_context& io, delay_proxy_options options)
   if (const auto ec = open_acceptor(acceptor_, options_.listen)) {
     throw error("delay proxy: cannot listen on " + to_string(options_.listen) + ": " + ec.message());
   }
-  listen_endpoint = acceptor_.local_endpoint();
+  listen_endpoint_ = acceptor_.local_endpoint();
   if (options_.control) {
     if (const auto ec = open_acceptor(control_acceptor_, *options_.control)) {
       throw error("delay proxy: cannot listen on control " + to_string(*options_.control) + ": " + ec.message());
     }
-    control_endpoint = control_acceptor_.local_endpoint();
+    control_endpoint_ = control_acceptor_.local_endpoint();
   }
 }
 
@@ -402,20 +407,27 @@ void proxy_core::start() {
 }
 
 void proxy_core::accept(std::uint64_t generation) {
+  if (stopped_ || generation != listener_generation_) {
+    return;
+  }
   acceptor_.async_accept([self = shared_from_this(), generation](error_code ec, tcp::socket socket) {
     if (self->stopped_ || generation != self->listener_generation_) {
       return;
     }
-    if (!ec) {
-      ++self->accepted_;
-      if (self->fault_->effects().reset) {
-        close_socket(socket, true);
-      } else {
-        self->prune();
-        auto c = std::make_shared<connection>(self, std::move(socket));
-        self->connections_.push_back(c);
-        c->start();
-      }
+    if (ec) {
+      // Out of descriptors, say: retry a little later instead of spinning.
+      self->accept_retry_.expires_after(std::chrono::milliseconds(100));
+      self->accept_retry_.async_wait([self, generation](error_code) { self->accept(generation); });
+      return;
+    }
+    ++self->accepted_;
+    if (self->fault_->effects().reset) {
+      close_socket(socket, true);
+    } else {
+      self->prune();
+      auto c = std::make_shared<connection>(self, std::move(socket));
+      self->connections_.push_back(c);
+      c->start();
     }
     self->accept(generation);
   });
@@ -451,6 +463,7 @@ void proxy_core::stop() {
   error_code ignored;
   acceptor_.close(ignored);
   control_acceptor_.close(ignored);
+  accept_retry_.cancel();
   for (const auto& w : connections_) {
     if (const auto c = w.lock()) {
       c->close(false);
@@ -487,7 +500,7 @@ error_code proxy_core::set_fault(std::shared_ptr<const fault> f) {
     acceptor_.close(ignored);
     ++listener_generation_;
   } else if (effects.accept && !acceptor_.is_open() && !stopped_) {
-    if (const auto ec = open_acceptor(acceptor_, listen_endpoint)) {
+    if (const auto ec = open_acceptor(acceptor_, listen_endpoint_)) {
       return ec;
     }
     accept(listener_generation_);
@@ -522,7 +535,7 @@ std::string proxy_core::command(std::string_view line) {
       auto f = faults_.make(args[0], args.subspan(1));
       const std::string description = std::string(f->name()) + (f->settings().empty() ? "" : " " + f->settings());
       if (const auto ec = set_fault(std::move(f))) {
-        return "error fault " + description + ": cannot reopen " + to_string(listen_endpoint) + ": " + ec.message();
+        return "error fault " + description + ": cannot reopen " + to_string(listen_endpoint_) + ": " + ec.message();
       }
       return "ok fault " + description;
     }
@@ -546,8 +559,8 @@ delay_proxy_status proxy_core::status() {
       .accepting = acceptor_.is_open(),
       .connections = connections_.size(),
       .accepted = accepted_,
-      .bytes_up = bytes_up,
-      .bytes_down = bytes_down,
+      .bytes_up = bytes_up_,
+      .bytes_down = bytes_down_,
   };
 }
 
@@ -586,9 +599,9 @@ delay_proxy::~delay_proxy() {
   asio::post(core_->io(), [core = core_] { core->stop(); });
 }
 
-tcp::endpoint delay_proxy::local_endpoint() const { return core_->listen_endpoint; }
+tcp::endpoint delay_proxy::local_endpoint() const { return core_->listen_endpoint(); }
 
-std::optional<tcp::endpoint> delay_proxy::control_endpoint() const { return core_->control_endpoint; }
+std::optional<tcp::endpoint> delay_proxy::control_endpoint() const { return core_->control_endpoint(); }
 
 void delay_proxy::set_delay(std::chrono::microseconds one_way, std::chrono::microseconds jitter) {
   on_io_thread(core_->io(), [&] { core_->set_delay(one_way, jitter); });

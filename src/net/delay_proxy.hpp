@@ -72,11 +72,12 @@ public:
   /// The bound control endpoint, if a control port was requested.
   std::optional<boost::asio::ip::tcp::endpoint> control_endpoint() const;
 
-  /// Changes delay and jitter for chunks read from now on.
+  /// Changes delay and jitter for chunks read from now on; throws usage_error if negative.
   void set_delay(std::chrono::microseconds one_way, std::chrono::microseconds jitter);
   /// Switches the fault; open connections feel it at once (reset closes them,
-  /// blackhole drops what they send). Returns an error only if the listener
-  /// could not be reopened after refuse/down.
+  /// blackhole drops what they send from now on; chunks already read keep
+  /// their schedule). Returns an error only if the listener could not be
+  /// reopened after refuse/down.
   boost::system::error_code set_fault(std::shared_ptr<const fault> f);
   /// Runs one control-port line ("delay 10 2", "fault bandwidth 100",
   /// "status", "help") and returns the one-line answer, "ok ..." or "error ...".

@@ -1,5 +1,6 @@
 #include "net/fault.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
