@@ -101,7 +101,7 @@ void eval_baileys_auth(const context& ctx, criterion_result& out) {
   out.measured = {{"auth_rows", b.auth_rows}, {"creds_type", b.creds_type}};
   bool ok = b.auth_rows == 1 && b.creds_type == "object";
   out.status = ok ? status::pass : status::fail;
-  out.detail = "company " + ctx.cfg.expect.company_id + ": " + b.summary();
+  out.detail = b.summary();
 }
 
 void eval_baileys_keys(const context& ctx, criterion_result& out) {
@@ -125,7 +125,7 @@ void eval_baileys_keys(const context& ctx, criterion_result& out) {
     if (std::none_of(t.key_types.begin(), t.key_types.end(), [&](const auto& p) { return p.first == type; }))
       problems.push_back("key type " + type + " missing in target");
   out.status = problems.empty() ? status::pass : status::fail;
-  out.detail = problems.empty() ? "company " + ctx.cfg.expect.company_id + ": " + t.summary() + "; equal to source"
+  out.detail = problems.empty() ? t.summary() + "; equal to source"
                                 : first_lines(problems);
 }
 
