@@ -336,7 +336,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     if (!j["criteria"].is_object()) r.fail("criteria", "expected an object keyed by criterion id");
     for (auto& [id, v] : j["criteria"].items()) {
       auto place = "criteria." + id;
-      r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command"});
+      r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command", "note"});
       if (v.contains("waive") && (!v["waive"].is_string() || v["waive"].get<std::string>().empty()))
         r.fail(place + ".waive", "a waiver needs a written reason");
       if (v.contains("threshold") && !v["threshold"].is_number()) r.fail(place + ".threshold", "expected a number");

@@ -97,6 +97,9 @@ report::criterion_result evaluate(const definition& d, const context& ctx) {
       r.detail = scrub(e.what());
     }
   }
+  // A note in the config says why a threshold or switch differs from the plan.
+  if (s.contains("note") && s["note"].is_string())
+    r.detail += (r.detail.empty() ? "" : " ") + std::string("[config: ") + s["note"].get<std::string>() + "]";
   r.detail = scrub(r.detail);
   r.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // A waiver turns anything but a pass into "waived", with its reason shown.

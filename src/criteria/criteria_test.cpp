@@ -141,3 +141,14 @@ TEST(criteria, unreachable_database_fails_db_reachable_with_a_clear_detail) {
   EXPECT_NE(r.detail.find("refused"), std::string::npos) << r.detail;
   EXPECT_EQ(r.detail.find("pw-unit-1"), std::string::npos);
 }
+
+TEST(criteria, host_resources_thresholds_come_from_the_config) {
+  auto roomy = lab_like(R"({"host.resources": {"threshold": 100, "max_ms": 100}})");
+  auto r = run(roomy, "host.resources", {});
+  EXPECT_EQ(r.status, status::pass) << r.detail;
+  EXPECT_TRUE(r.measured.contains("memory_used_pct"));
+  auto tight = lab_like(R"({"host.resources": {"threshold": 0, "note": "impossible on purpose"}})");
+  auto t = run(tight, "host.resources", {});
+  EXPECT_EQ(t.status, status::fail) << t.detail;
+  EXPECT_NE(t.detail.find("[config: impossible on purpose]"), std::string::npos) << t.detail;
+}
