@@ -12,6 +12,10 @@
 #include "core/error.hpp"
 #include "core/secret.hpp"
 #include "criteria/runner.hpp"
+#include "monitor/duration.hpp"
+#include "monitor/prometheus.hpp"
+#include "monitor/run.hpp"
+#include "monitor/schedule.hpp"
 #include "report/console.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
@@ -161,6 +165,104 @@ int not_built(const char* what) {
   return 2;
 }
 
+/// Options of `cutover monitor` and `cutover downtime` (durations as text, parsed on use).
+struct soak_cli {
+  std::vector<std::string> watch;
+  std::string target;
+  std::string interval;
+  std::string duration;
+  std::string timeout;
+  std::string window;
+  std::string hourly_p99;
+  std::string pm2_command;
+  std::string pm2_home;
+  std::vector<std::string> api_paths;
+  std::string disk_path = "/";
+  bool reuse = false;
+  bool resume = false;
+  std::string metrics_file;
+  std::string listen;
+};
+
+soak_cli soak;
+
+monitor::check_options soak_checks(const config& cfg, const std::string& default_timeout) {
+  monitor::check_options c;
+  c.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      monitor::parse_duration(soak.timeout.empty() ? default_timeout : soak.timeout, "--timeout"));
+  c.reuse_connections = soak.reuse;
+  if (!soak.api_paths.empty()) c.api_paths = soak.api_paths;
+  c.disk_path = soak.disk_path;
+  c.pm2_command = soak.pm2_command;
+  // PM2 is optional: the command comes from the flag, else from services.online's setting.
+  if (const auto& s = cfg.criteria.find("services.online");
+      c.pm2_command.empty() && s != cfg.criteria.end() && s->contains("command") && (*s)["command"].is_string())
+    c.pm2_command = (*s)["command"].get<std::string>();
+  if (c.pm2_command.empty() && !soak.pm2_home.empty()) c.pm2_command = "pm2 jlist";
+  if (!soak.pm2_home.empty()) c.pm2_command = "PM2_HOME='" + soak.pm2_home + "' " + c.pm2_command;
+  return c;
+}
+
+int run_monitor() {
+  auto cfg = load(opts.config);
+  monitor::monitor_options o;
+  o.targets = opts.targets;
+  o.watch = soak.watch;
+  o.interval = monitor::parse_duration(soak.interval.empty() ? "60s" : soak.interval, "--interval");
+  o.duration = monitor::parse_duration(soak.duration.empty() ? "48h" : soak.duration, "--duration");
+  o.out_dir = opts.out;
+  o.resume = soak.resume;
+  o.checks = soak_checks(cfg, "5s");
+  o.metrics_file = soak.metrics_file;
+  o.listen = soak.listen;
+  if (!opts.stage.empty()) o.stage = opts.stage;
+  if (!soak.hourly_p99.empty()) o.hourly_p99 = monitor::parse_duration(soak.hourly_p99, "--hourly-p99");
+  if (!soak.listen.empty()) monitor::parse_loopback_listen(soak.listen);  // refuse before sampling starts
+  std::atomic<bool> stop{false};
+  monitor::stop_on_signals(stop);
+  opts.stage = o.stage;
+  auto r = monitor::run_monitor(cfg, o, new_report(cfg, "monitor"), stop, std::cerr);
+  report::print_criteria(std::cout, r);
+  return report::exit_code(r.verdict->decision);
+}
+
+int run_downtime() {
+  auto cfg = load(opts.config);
+  monitor::downtime_options o;
+  o.target = soak.target;
+  o.interval = monitor::parse_duration(soak.interval.empty() ? "100ms" : soak.interval, "--interval");
+  if (!soak.duration.empty()) o.duration = monitor::parse_duration(soak.duration, "--duration");
+  if (!soak.window.empty()) o.window = monitor::parse_duration(soak.window, "--window");
+  o.checks = soak_checks(cfg, "1s");
+  o.live = ::isatty(STDERR_FILENO) != 0;
+  if (!soak.watch.empty()) {
+    o.watch = soak.watch;
+  } else if (const auto* t = cfg.find(o.target.empty() ? (cfg.find("private") ? "private" : "") : o.target)) {
+    // Default: every component the target has.
+    o.watch.clear();
+    if (t->http) o.watch.push_back("api");
+    if (t->postgres) o.watch.push_back("db");
+    if (t->redis) o.watch.push_back("redis");
+  }
+  std::atomic<bool> stop{false};
+  monitor::stop_on_signals(stop);
+  std::cerr << "cutover downtime: watching";
+  for (const auto& w : o.watch) std::cerr << ' ' << w;
+  std::cerr << " every " << monitor::clock_text(o.interval, true) << "; Ctrl-C ends the watch and writes the report\n";
+  opts.stage = "switchover";
+  auto r = monitor::run_downtime(cfg, o, new_report(cfg, "downtime"), stop, std::cerr);
+  report::print_criteria(std::cout, r);
+  write_report(r, opts.out);
+  return report::exit_code(r.verdict->decision);
+}
+
+void add_check_flags(CLI::App* app, const char* default_timeout) {
+  app->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
+  app->add_option("--timeout", soak.timeout, std::string("Timeout of each check (default ") + default_timeout + ")");
+  app->add_option("--api-path", soak.api_paths, "API path that must answer 200 (repeatable; default /health)");
+  app->add_flag("--reuse-connections", soak.reuse, "db: SELECT 1 on a kept connection (default: a new connection per check)");
+}
+
 }  // namespace
 
 std::string version_text() { return std::string("cutover ") + CUTOVER_VERSION + " (git " + CUTOVER_GIT_SHA + ")"; }
@@ -210,11 +312,32 @@ void register_commands(CLI::App& app) {
     return 2;
   };
   auto* monitor = app.add_subcommand("monitor", "Soak sampling over hours or days");
-  monitor->allow_extras();
-  handlers[monitor] = [] { return not_built("monitor"); };
+  add_check_flags(monitor, "5s");
+  monitor->add_option("--out", opts.out, "Folder for samples.jsonl, report.json, report.md")->required();
+  monitor->add_option("--interval", soak.interval, "Check period (default 60s)");
+  monitor->add_option("--duration", soak.duration, "Length of the whole series (default 48h; a resume keeps the end)");
+  monitor->add_option("--target", opts.targets, "Target name (repeatable; default: all)");
+  monitor->add_option("--watch", soak.watch, "db, redis, api, pm2, host (comma-separated; default: all configured)")
+      ->delimiter(',');
+  monitor->add_flag("--resume", soak.resume, "Continue the series in --out after a stop or kill");
+  monitor->add_option("--metrics-file", soak.metrics_file, "Prometheus text file (node_exporter textfile collector)");
+  monitor->add_option("--listen", soak.listen, "Serve /metrics on 127.0.0.1:PORT (loopback only)");
+  monitor->add_option("--stage", opts.stage, "Stage whose soak.uptime is judged (default parallel-run)");
+  monitor->add_option("--hourly-p99", soak.hourly_p99, "Limit for the p99 of every hour (e.g. 50ms)");
+  monitor->add_option("--pm2-command", soak.pm2_command, "Command printing `pm2 jlist` (default: none, PM2 not checked)");
+  monitor->add_option("--pm2-home", soak.pm2_home, "PM2_HOME for the PM2 command (implies `pm2 jlist`)");
+  monitor->add_option("--disk-path", soak.disk_path, "Filesystem whose usage is tracked (default /)");
+  handlers[monitor] = run_monitor;
   auto* downtime = app.add_subcommand("downtime", "Stopwatch of the switchover window");
-  downtime->allow_extras();
-  handlers[downtime] = [] { return not_built("downtime"); };
+  add_check_flags(downtime, "1s");
+  downtime->add_option("--out", opts.out, "Write the JSON report here");
+  downtime->add_option("--target", soak.target, "Target to watch (default: private)");
+  downtime->add_option("--watch", soak.watch, "api, db, redis (comma-separated; default: what the target has)")
+      ->delimiter(',');
+  downtime->add_option("--interval", soak.interval, "Check period per component (default 100ms: 10 Hz)");
+  downtime->add_option("--duration", soak.duration, "Stop after this long (default: at Ctrl-C / SIGTERM)");
+  downtime->add_option("--window", soak.window, "Allowed downtime (default 15m, or criteria.downtime.window.threshold minutes; 4h for the server move)");
+  handlers[downtime] = run_downtime;
 }
 
 int run_selected(CLI::App& app) {

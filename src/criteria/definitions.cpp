@@ -411,15 +411,103 @@ void eval_host_hardening(const context& ctx, criterion_result& out) {
   if (problems.empty()) out.detail = ".env mode 600, password logins off, firewall active";
 }
 
-void eval_needs_series(const context& ctx, criterion_result& out, const char* metric, const char* how) {
-  const auto* m = ctx.find(metric, ctx.target_for(out.id));
+/// The series a `cutover downtime` or `cutover monitor` report wrote for
+/// `metric`: the component named by the criterion's `target` setting, else
+/// the whole service. Their numbers live in the measurement's workload.
+const report::measurement* series_measurement(const context& ctx, const criterion_result& out, const char* metric,
+                                              std::string& name) {
+  const auto& s = ctx.settings(out.id);
+  name = s.contains("target") && s["target"].is_string() ? s["target"].get<std::string>() : "service";
+  return ctx.find(metric, name);
+}
+
+std::string hms(std::int64_t ns) {
+  auto s = ns / 1'000'000'000;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%lld", static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60),
+                static_cast<long long>(ns / 100'000'000 % 10));
+  return buf;
+}
+
+std::string longest_outage(const json& w) {
+  const json outages = w.value("outages", json::array());
+  const json* longest = nullptr;
+  for (const auto& o : outages)
+    if (!longest || o.value("duration_ns", std::int64_t{0}) > longest->value("duration_ns", std::int64_t{0})) longest = &o;
+  if (!longest) return "";
+  return "; longest " + hms(longest->value("duration_ns", std::int64_t{0})) + " from " + longest->value("start", "") +
+         " (" + longest->value("first_error", "") + ")";
+}
+
+// Threshold in minutes (config `threshold`; 15 for the DB switchover, 240 for the server move).
+void eval_downtime_window(const context& ctx, criterion_result& out) {
+  double minutes = ctx.threshold(*find(out.id));
+  auto limit = static_cast<std::int64_t>(minutes * 60e9);
+  out.threshold = limit;
+  out.unit = "ns";
+  std::string name;
+  const auto* m = series_measurement(ctx, out, "downtime.total", name);
   if (!m) {
     out.status = status::error;
-    out.detail = std::string("not measured: ") + how;
+    out.detail = "not measured: run `cutover downtime --watch api,db,redis --out R.json` through the maintenance "
+                 "window, then pass --measurements R.json (no downtime.total for '" + name + "')";
     return;
   }
-  out.status = status::error;
-  out.detail = std::string("cannot judge ") + metric + " in this version";
+  const auto& w = m->workload;
+  auto observed = w.value("observed_ns", std::int64_t{0});
+  if (observed <= 0) {
+    out.status = status::error;
+    out.detail = "downtime.total on " + name + " holds no checks";
+    return;
+  }
+  auto down = w.value("downtime_ns", std::int64_t{0});
+  out.measured = down;
+  bool still_down = w.value("still_down", false);
+  out.status = down < limit && !still_down ? status::pass : status::fail;
+  out.detail = name + " down " + hms(down) + " in " + std::to_string(w.value("outage_count", 0)) + " outage(s) over a " +
+               hms(observed) + " watch (limit " + hms(limit) + ")" + longest_outage(w);
+  if (still_down) out.detail += "; still down when the watch ended";
+}
+
+void eval_soak_uptime(const context& ctx, criterion_result& out) {
+  double limit = ctx.threshold(*find(out.id));
+  out.threshold = limit;
+  out.unit = "%";
+  std::string name;
+  const auto* m = series_measurement(ctx, out, "soak.uptime", name);
+  if (!m) {
+    out.status = status::error;
+    out.detail = "not measured: run `cutover monitor --out DIR` over the period, then pass --measurements "
+                 "DIR/report.json (no soak.uptime for '" + name + "')";
+    return;
+  }
+  const auto& w = m->workload;
+  auto checks = w.value("checks", std::int64_t{0});
+  if (checks <= 0) {
+    out.status = status::error;
+    out.detail = "soak.uptime on " + name + " holds no checks";
+    return;
+  }
+  double uptime = w.value("uptime_pct", 0.0);
+  out.measured = uptime;
+  // One check can only tell 100 / checks percent apart: fewer checks than
+  // that cannot show the uptime is above the limit.
+  auto needed = limit < 100 ? static_cast<std::int64_t>(std::ceil(100.0 / (100.0 - limit))) : checks + 1;
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.3f%%", uptime);
+  out.detail = name + " up " + pct + " of " + hms(w.value("observed_ns", std::int64_t{0})) + " observed (" +
+               std::to_string(checks) + " checks per component, " + std::to_string(w.value("outage_count", 0)) +
+               " outage(s), down " + hms(w.value("downtime_ns", std::int64_t{0})) + ")" + longest_outage(w);
+  if (uptime <= limit) {
+    out.status = status::fail;
+  } else if (checks < needed) {
+    out.status = status::inconclusive;
+    out.detail += "; " + std::to_string(checks) + " checks cannot resolve " + std::to_string(limit) + "% (need " +
+                  std::to_string(needed) + ")";
+  } else {
+    out.status = status::pass;
+  }
 }
 
 std::vector<definition> make_all() {
@@ -462,14 +550,9 @@ std::vector<definition> make_all() {
   d.push_back({"host.hardening", ".env mode 600, sshd PasswordAuthentication no, firewall active", {"post-migration"},
                severity::secondary, "", "", 0, "", nullptr, eval_host_hardening});
   d.push_back({"downtime.window", "Measured downtime of the switchover within the window", {"switchover"},
-               severity::primary, "downtime.total", "<", 15 * 60 * 1000.0, "ns", nullptr,
-               [](const context& c, criterion_result& r) {
-                 eval_needs_series(c, r, "downtime.total", "run `cutover downtime` through the maintenance window");
-               }});
+               severity::primary, "downtime.total", "<", 15.0, "ns", nullptr, eval_downtime_window});
   d.push_back({"soak.uptime", "Uptime over the parallel run / monitoring period", {"parallel-run", "post-migration"},
-               severity::primary, "soak.uptime", ">", 99.0, "%", nullptr, [](const context& c, criterion_result& r) {
-                 eval_needs_series(c, r, "soak.uptime", "run `cutover monitor` over the parallel run");
-               }});
+               severity::primary, "soak.uptime", ">", 99.0, "%", nullptr, eval_soak_uptime});
   return d;
 }
 
