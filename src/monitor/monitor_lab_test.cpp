@@ -34,7 +34,7 @@ pid_t postmaster_pid() {
   return static_cast<pid_t>(std::stol(read_first_line(root / "data" / "postmaster.pid")));
 }
 
-class lab : public ::testing::Test {
+class monitor_lab : public ::testing::Test {
 protected:
   void SetUp() override {
     auto file = lab_dir() / "cutover.json";
@@ -48,7 +48,7 @@ protected:
   std::filesystem::path out_;
 };
 
-TEST_F(lab, downtime_measures_a_3s_postgres_freeze_as_one_interval) {
+TEST_F(monitor_lab, downtime_measures_a_3s_postgres_freeze_as_one_interval) {
   downtime_options o;
   o.target = "private";
   o.watch = {"db"};
@@ -80,7 +80,7 @@ TEST_F(lab, downtime_measures_a_3s_postgres_freeze_as_one_interval) {
   EXPECT_EQ(r.criteria[0].status, report::status::pass) << r.criteria[0].detail;
 }
 
-TEST_F(lab, monitor_sees_a_redis_restart_and_resume_continues_the_series) {
+TEST_F(monitor_lab, monitor_sees_a_redis_restart_and_resume_continues_the_series) {
   monitor_options o;
   o.targets = {"private"};
   o.watch = {"redis"};
@@ -110,7 +110,6 @@ TEST_F(lab, monitor_sees_a_redis_restart_and_resume_continues_the_series) {
   EXPECT_LT(uptime, 100.0);
   ASSERT_GE(m->workload["outages"].size(), 1u);
   EXPECT_EQ(m->workload["outages"].size(), 1u) << m->workload["outages"].dump();
-  std::cout << m->workload["outages"].dump() << "\n";
 
   // A kill mid-write leaves half a line; --resume drops it and continues.
   { std::ofstream(out_ / "samples.jsonl", std::ios::app) << R"({"type":"sample","seq":)"; }
