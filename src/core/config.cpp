@@ -182,6 +182,53 @@ target read_target(const std::string& name, const json& j, std::string_view plac
   return t;
 }
 
+app_settings read_app(const json& j, const reader& r) {
+  r.only_keys(j, "app", {"target", "webhook_path", "health_paths", "reply_listen", "queue", "phone_prefix", "pm2_home",
+                         "pm2_command", "services", "max_restarts", "messages", "concurrency", "reply_timeout_ms",
+                         "drain_ms", "ai_window_ms"});
+  app_settings a;
+  auto ms = [&](const char* key, long long lo, long long hi) {
+    return std::chrono::milliseconds(r.integer(j[key], std::string("app.") + key, lo, hi));
+  };
+  if (j.contains("target")) a.target = r.str(j["target"], "app.target");
+  if (j.contains("webhook_path")) a.webhook_path = r.str(j["webhook_path"], "app.webhook_path");
+  if (j.contains("health_paths")) a.health_paths = r.strings(j["health_paths"], "app.health_paths");
+  if (j.contains("reply_listen")) {
+    // The listener takes replies from the app: it never listens beyond loopback.
+    auto s = r.str(j["reply_listen"], "app.reply_listen");
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) r.fail("app.reply_listen", "expected 127.0.0.1:PORT");
+    a.reply_host = s.substr(0, colon);
+    if (a.reply_host != "127.0.0.1" && a.reply_host != "localhost")
+      r.fail("app.reply_listen", "the reply listener binds loopback only (127.0.0.1), got '" + a.reply_host + "'");
+    a.reply_host = "127.0.0.1";
+    a.reply_port = to_port(s.substr(colon + 1), "app.reply_listen", r);
+  }
+  if (j.contains("queue")) a.queue = r.str(j["queue"], "app.queue");
+  if (j.contains("phone_prefix")) {
+    a.phone_prefix = r.str(j["phone_prefix"], "app.phone_prefix");
+    if (a.phone_prefix.empty() || a.phone_prefix.size() > 16 ||
+        a.phone_prefix.find_first_not_of("0123456789") != std::string::npos)
+      r.fail("app.phone_prefix", "expected 1-16 digits");
+  }
+  if (j.contains("pm2_home")) a.pm2_home = r.str(j["pm2_home"], "app.pm2_home");
+  if (j.contains("pm2_command")) a.pm2_command = r.str(j["pm2_command"], "app.pm2_command");
+  if (j.contains("services")) a.services = r.strings(j["services"], "app.services");
+  if (j.contains("max_restarts")) a.max_restarts = static_cast<int>(r.integer(j["max_restarts"], "app.max_restarts", 0, 1000000));
+  if (j.contains("messages")) a.messages = static_cast<int>(r.integer(j["messages"], "app.messages", 1, 100000));
+  if (j.contains("concurrency")) a.concurrency = static_cast<int>(r.integer(j["concurrency"], "app.concurrency", 1, 256));
+  if (j.contains("reply_timeout_ms")) a.reply_timeout = ms("reply_timeout_ms", 1, 600000);
+  if (j.contains("drain_ms")) a.drain = ms("drain_ms", 0, 60000);
+  if (j.contains("ai_window_ms")) {
+    const auto& w = j["ai_window_ms"];
+    if (!w.is_array() || w.size() != 2) r.fail("app.ai_window_ms", "expected [min, max] in milliseconds");
+    a.ai_min = std::chrono::milliseconds(r.integer(w[0], "app.ai_window_ms[0]", 0, 3600000));
+    a.ai_max = std::chrono::milliseconds(r.integer(w[1], "app.ai_window_ms[1]", 0, 3600000));
+    if (a.ai_min > a.ai_max) r.fail("app.ai_window_ms", "min is above max");
+  }
+  return a;
+}
+
 std::string conninfo_quote(std::string_view v) {
   std::string out = "'";
   for (char c : v) {
@@ -282,7 +329,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     auto at = what.find("at line");
     r.fail("(json)", "malformed JSON " + (at == std::string::npos ? what : what.substr(at)));
   }
-  r.only_keys(j, "", {"$schema", "version", "profile", "env_file", "targets", "timeouts", "sampling", "expect", "criteria"});
+  r.only_keys(j, "", {"$schema", "version", "profile", "env_file", "targets", "timeouts", "sampling", "expect", "app", "criteria"});
   config c;
   if (j.contains("version") && r.integer(j["version"], "version", 1, 1) != 1) r.fail("version", "unsupported");
   if (j.contains("profile")) c.profile = r.str(j["profile"], "profile");
@@ -332,6 +379,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     if (e.contains("private_host")) c.expect.private_host = r.str(e["private_host"], "expect.private_host");
     if (e.contains("tables")) c.expect.tables = r.strings(e["tables"], "expect.tables");
   }
+  if (j.contains("app")) c.app = read_app(j["app"], r);
   if (j.contains("criteria")) {
     if (!j["criteria"].is_object()) r.fail("criteria", "expected an object keyed by criterion id");
     for (auto& [id, v] : j["criteria"].items()) {

@@ -96,6 +96,34 @@ struct expectations {
   std::vector<std::string> tables;  ///< tables for parity checks (empty: all in schema public)
 };
 
+/// The application under test (AI Admin v2): where its API, queue and PM2
+/// are, and how the end-to-end checks drive it (src/e2e).
+struct app_settings {
+  /// Target whose `http` is the API and whose `redis` holds the queue; empty:
+  /// the stage's target (criteria), or every target with `http` (bench).
+  std::string target;
+  std::string webhook_path = "/webhook/whatsapp/batched";  ///< POSTed {"phone","text","message_id"}
+  std::vector<std::string> health_paths{"/health", "/api/health/database", "/api/health/redis"};
+  std::string reply_host = "127.0.0.1";  ///< where the harness listens for replies (loopback only)
+  std::uint16_t reply_port = 3999;       ///< the app's REPLY_URL must point here
+  std::string queue = "whatsapp-messages";  ///< BullMQ queue: job hashes are bull:<queue>:<message_id>
+  /// Test phones are this prefix + 4 digits: a range reserved for tests,
+  /// whose `context:<phone>` keys the harness creates and deletes.
+  std::string phone_prefix = "7999000";
+  std::string pm2_home;              ///< PM2_HOME for `pm2 jlist`; empty: the environment's
+  std::string pm2_command = "pm2";   ///< the pm2 executable
+  std::vector<std::string> services{"ai-admin-api",          "ai-admin-worker-v2",      "ai-admin-batch-processor",
+                                    "whatsapp-backup-service", "whatsapp-safe-monitor",  "ai-admin-booking-monitor",
+                                    "ai-admin-telegram-bot", "baileys-whatsapp-service"};
+  int max_restarts = 0;              ///< restarts per service still counted as healthy
+  int messages = 30;                 ///< e2e messages per pass (one sequential pass, one concurrent)
+  int concurrency = 5;               ///< messages in flight in the concurrent pass
+  std::chrono::milliseconds reply_timeout{15000};  ///< wait for one reply
+  std::chrono::milliseconds drain{1000};           ///< wait after the last message for late or duplicate replies
+  std::chrono::milliseconds ai_min{9000};          ///< e2e.ai_time window: job processing (BullMQ processedOn..finishedOn)
+  std::chrono::milliseconds ai_max{15000};         ///< upper end of that window
+};
+
 /// The whole configuration.
 struct config {
   std::filesystem::path file;        ///< where it was loaded from
@@ -106,6 +134,7 @@ struct config {
   cutover::timeouts timeouts;
   cutover::sampling sampling;
   cutover::expectations expect;
+  app_settings app;
   nlohmann::json criteria = nlohmann::json::object();  ///< per-criterion overrides and waivers
 
   /// The target named `name`, or nullptr.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "criteria/app_checks.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/data_checks.hpp"
 #include "net/tcp_probe.hpp"
@@ -549,6 +550,7 @@ std::vector<definition> make_all() {
                "", "<", 75.0, "%", nullptr, eval_host_resources});
   d.push_back({"host.hardening", ".env mode 600, sshd PasswordAuthentication no, firewall active", {"post-migration"},
                severity::secondary, "", "", 0, "", nullptr, eval_host_hardening});
+  add_app_checks(d);
   d.push_back({"downtime.window", "Measured downtime of the switchover within the window", {"switchover"},
                severity::primary, "downtime.total", "<", 15.0, "ns", nullptr, eval_downtime_window});
   d.push_back({"soak.uptime", "Uptime over the parallel run / monitoring period", {"parallel-run", "post-migration"},

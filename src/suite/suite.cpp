@@ -1,9 +1,11 @@
 #include "suite/suite.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "core/error.hpp"
+#include "e2e/message.hpp"
 #include "net/tcp_probe.hpp"
 #include "pg/probes.hpp"
 #include "redis/probes.hpp"
@@ -97,11 +99,89 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
   }
 }
 
+/// The metrics one e2e run produces (all of them together: one session).
+constexpr std::array<std::string_view, 4> e2e_metrics{"e2e.message", "e2e.queue_wait", "e2e.processing",
+                                                      "e2e.message.concurrent"};
+
+bool is_e2e_metric(std::string_view m) {
+  return std::find(e2e_metrics.begin(), e2e_metrics.end(), m) != e2e_metrics.end();
+}
+
+void add_measurement(run_context& ctx, std::string_view metric, const target& t, json workload,
+                     const path_fingerprint& fingerprint, const stats::recorder& r) {
+  report::measurement m;
+  m.metric = metric;
+  m.target = t.name;
+  m.workload = std::move(workload);
+  m.fingerprint = fingerprint;
+  m.summary = r.summarize();
+  m.histogram = r.histogram().to_json();
+  auto s = r.samples();
+  m.samples_ns.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), report_sample_cap)));
+  if (ctx.progress) ctx.progress(m);
+  ctx.out.measurements.push_back(std::move(m));
+}
+
+/// End to end on one target: a sequential pass, then a concurrent one, into
+/// e2e.message, e2e.queue_wait, e2e.processing (sequential) and
+/// e2e.message.concurrent, each workload carrying its reply tally.
+void measure_e2e(run_context& ctx, const target& t) {
+  const auto& app = ctx.cfg.app;
+  e2e::session s(e2e::make_session_options(ctx.cfg, t));
+  e2e::pass_recorders seq;
+  e2e::pass_recorders conc;
+  json base{{"suite", "e2e"},
+            {"api", s.options().api.display() + app.webhook_path},
+            {"queue", app.queue},
+            {"reply_listener", app.reply_host + ":" + std::to_string(app.reply_port)},
+            {"reply_timeout_ns", std::chrono::nanoseconds(app.reply_timeout).count()},
+            {"messages", app.messages},
+            {"warmup", 0},
+            {"samples", app.messages}};
+  auto skip_all = [&](e2e::pass_recorders& r, const std::string& why) {
+    for (int i = 0; i < app.messages; ++i) r.message.record_failure(outcome::skipped, why);
+  };
+  if (auto started = s.start(); !started.ok()) {
+    ctx.out.notes.push_back("e2e on " + t.name + ": " + started.message);
+    skip_all(seq, "not sent: " + started.message);
+    skip_all(conc, "not sent: " + started.message);
+  } else {
+    e2e::pass_options o{"sequential", app.messages, 1, 0, ctx.deadline, ctx.cfg.sampling.give_up_after};
+    auto stop = e2e::run_pass(s, o, seq);
+    if (stop.gave_up || stop.deadline) {
+      ctx.out.notes.push_back("e2e on " + t.name + ": sequential pass stopped: " + stop.why);
+      skip_all(conc, "not sent: the sequential pass stopped: " + stop.why);
+    } else {
+      o = {"concurrent", app.messages, app.concurrency, 1, ctx.deadline, ctx.cfg.sampling.give_up_after};
+      if (auto c = e2e::run_pass(s, o, conc); c.gave_up || c.deadline)
+        ctx.out.notes.push_back("e2e on " + t.name + ": concurrent pass stopped: " + c.why);
+    }
+  }
+  // After the drain, so late and duplicate replies are counted.
+  s.finish();
+  auto fp = s.fingerprint();
+  auto w = base;
+  w["mode"] = "sequential";
+  w["concurrency"] = 1;
+  w["replies"] = s.book().tally("sequential").to_json();
+  add_measurement(ctx, "e2e.message", t, w, fp, seq.message);
+  w["operation"] = "BullMQ job: timestamp -> processedOn";
+  add_measurement(ctx, "e2e.queue_wait", t, w, fp, seq.queue_wait);
+  w["operation"] = "BullMQ job: processedOn -> finishedOn";
+  add_measurement(ctx, "e2e.processing", t, w, fp, seq.processing);
+  w = base;
+  w["mode"] = "concurrent";
+  w["concurrency"] = app.concurrency;
+  w["replies"] = s.book().tally("concurrent").to_json();
+  add_measurement(ctx, "e2e.message.concurrent", t, w, fp, conc.message);
+}
+
 }  // namespace
 
 bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress) {
   for (const auto& s : plan.suites)
-    if (s != "db" && s != "redis" && s != "net") throw config_error("--suite: unknown suite '" + s + "' (db, redis, net)");
+    if (s != "db" && s != "redis" && s != "net" && s != "e2e")
+      throw config_error("--suite: unknown suite '" + s + "' (db, redis, net, e2e)");
   std::vector<const target*> selected;
   for (const auto& name : plan.targets) {
     const auto* t = cfg.find(name);
@@ -111,7 +191,7 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
   if (plan.targets.empty())
     for (const auto& t : cfg.targets) selected.push_back(&t);
   for (const auto& m : plan.metrics)
-    if (!pg::workload_from_string(m) && !redis::workload_from_string(m) && m != "net.tcp_connect")
+    if (!pg::workload_from_string(m) && !redis::workload_from_string(m) && m != "net.tcp_connect" && !is_e2e_metric(m))
       throw config_error("--metric: unknown metric '" + m + "'");
 
   bench_result out;
@@ -168,6 +248,24 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
               : w == pg::workload::select1 ? cfg.sampling.samples
                                             : cfg.sampling.workload_samples;
       measure(ctx, "pg", id, ts, std::move(probes), n, {{"suite", "db"}, {"operation", id}});
+    }
+  }
+
+  // Only when asked for (by suite or metric): it sends messages through the app.
+  bool e2e_asked = std::find(plan.suites.begin(), plan.suites.end(), "e2e") != plan.suites.end() ||
+                   std::any_of(plan.metrics.begin(), plan.metrics.end(), is_e2e_metric);
+  if (e2e_asked) {
+    std::vector<const target*> ts;
+    for (const auto* t : selected)
+      if (t->http && (cfg.app.target.empty() || t->name == cfg.app.target)) ts.push_back(t);
+    if (ts.empty()) out.notes.push_back("e2e: no selected target has an http endpoint (the app's API)" +
+                                        (cfg.app.target.empty() ? std::string() : " named by app.target '" + cfg.app.target + "'"));
+    for (const auto* t : ts) {
+      if (clock::now() >= ctx.deadline) {
+        out.notes.push_back("e2e on " + t->name + ": not run, the run deadline passed");
+        continue;
+      }
+      measure_e2e(ctx, *t);
     }
   }
 

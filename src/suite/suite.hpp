@@ -13,7 +13,7 @@ namespace cutover::suite {
 /// What `cutover bench` runs.
 struct bench_plan {
   std::vector<std::string> targets;  ///< target names; empty: every target
-  std::vector<std::string> suites;   ///< "db", "redis", "net"; empty: db and redis and net
+  std::vector<std::string> suites;   ///< "db", "redis", "net", "e2e"; empty: db and redis and net (e2e only when named)
   std::vector<std::string> metrics;  ///< metric ids or short names to keep; empty: all of the suite
 };
 

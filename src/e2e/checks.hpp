@@ -1,0 +1,53 @@
+#pragma once
+/// Service checks of the app: its health endpoints and its PM2 process list.
+/// The parsing and judging parts take text, so they are tested without a network.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/outcome.hpp"
+#include "e2e/http.hpp"
+
+namespace cutover::e2e {
+
+/// Judges one health answer: HTTP 200, a JSON object body, "status":"ok".
+/// ok, or check_failed (wrong code or status) / protocol_error (not JSON),
+/// with a one-line message quoting the start of the body.
+probe_result check_health_answer(int code, std::string_view body);
+
+/// GET each of `paths` on the API with `timeout` each; one line per path.
+struct health_report {
+  std::vector<std::string> ok_paths;  ///< paths that answered 200 {"status":"ok"}
+  std::vector<std::string> problems;  ///< "<path>: <why>" for the others
+};
+/// Runs the health checks (never throws for network faults).
+health_report check_health(const http_url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout);
+
+/// One process as `pm2 jlist` shows it.
+struct pm2_process {
+  std::string name;
+  std::string status;    ///< "online", "stopped", "errored", ...
+  std::int64_t restarts = 0;  ///< pm2_env.restart_time
+  std::int64_t pid = 0;
+};
+
+/// Parses `pm2 jlist` output (banner lines before the JSON array are
+/// skipped). Throws cutover::error when there is no JSON array.
+std::vector<pm2_process> parse_pm2_jlist(std::string_view text);
+
+/// Problems of the named services: missing, not online, or restarted more
+/// than `max_restarts` times; empty when all are fine. Names each service.
+std::vector<std::string> judge_services(const std::vector<pm2_process>& list, const std::vector<std::string>& services,
+                                        std::int64_t max_restarts);
+
+/// Output of `PM2_HOME=<pm2_home> <pm2_command> jlist` (or of `command` when
+/// given), bounded by `timeout`. A configured PM2_HOME whose daemon is not
+/// running is reported as an error instead of running pm2 (which would start
+/// a new, empty daemon).
+probe_result run_pm2_jlist(const app_settings& app, const std::string& command, std::chrono::milliseconds timeout,
+                           std::string& out);
+
+}  // namespace cutover::e2e

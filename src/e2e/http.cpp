@@ -1,0 +1,121 @@
+#include "e2e/http.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include "core/error.hpp"
+
+namespace cutover::e2e {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+outcome classify(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) return outcome::timeout;
+  if (ec == asio::error::connection_refused) return outcome::refused;
+  if (ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::end_of_stream ||
+      ec == asio::error::broken_pipe)
+    return outcome::reset;
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return outcome::protocol_error;
+  return outcome::error;
+}
+
+}  // namespace
+
+std::string http_url::display() const { return "http://" + host + ":" + std::to_string(port) + path; }
+
+http_url parse_http_url(std::string_view url, std::string_view place) {
+  auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  auto u = boost::urls::parse_uri(url);
+  if (!u) fail("invalid URL '" + std::string(url) + "'");
+  if (u->scheme() != "http") fail("expected an http:// URL (the app's API), got '" + std::string(url) + "'");
+  if (u->has_userinfo()) fail("the API URL must not carry credentials");
+  http_url out;
+  out.host = std::string(u->host_address());
+  if (out.host.empty()) fail("the URL has no host");
+  if (u->has_port()) {
+    int p = 0;
+    try {
+      p = std::stoi(std::string(u->port()));
+    } catch (...) {
+      p = 0;
+    }
+    if (p <= 0 || p > 65535) fail("invalid port in '" + std::string(url) + "'");
+    out.port = static_cast<std::uint16_t>(p);
+  }
+  out.path = std::string(u->encoded_path());
+  while (!out.path.empty() && out.path.back() == '/') out.path.pop_back();
+  return out;
+}
+
+http_response http_request(const http_url& url, std::string_view method, std::string_view target,
+                           std::string_view json_body, std::chrono::milliseconds timeout) {
+  http_response out;
+  auto what = std::string(method) + " " + url.display() + std::string(target);
+  auto fail = [&](outcome o, const std::string& msg) {
+    out.status = probe_result::failure(o, what + ": " + msg);
+    return out;
+  };
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  // One deadline for the whole exchange: every async step below fails with
+  // beast::error::timeout once it has passed.
+  stream.expires_after(timeout);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(url.host, ec);
+  if (ec) {
+    // Names are resolved synchronously (the lab and the plan use addresses);
+    // the deadline then bounds everything after.
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+    if (ec || results.empty()) return fail(outcome::error, "cannot resolve " + url.host + ": " + ec.message());
+    address = results.begin()->endpoint().address();
+  }
+  http::request<http::string_body> req{http::string_to_verb(method), url.path + std::string(target), 11};
+  req.set(http::field::host, url.host + ":" + std::to_string(url.port));
+  req.set(http::field::user_agent, "cutover");
+  req.set(http::field::connection, "close");
+  if (!json_body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = std::string(json_body);
+  }
+  req.prepare_payload();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(1 << 20);
+  boost::system::error_code result;
+  stream.async_connect(tcp::endpoint(address, url.port), [&](boost::system::error_code e) {
+    if (e) {
+      result = e;
+      return;
+    }
+    http::async_write(stream, req, [&](boost::system::error_code e2, std::size_t) {
+      if (e2) {
+        result = e2;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) { result = e3; });
+    });
+  });
+  io.run();
+  if (result) {
+    if (result == beast::error::timeout)
+      return fail(outcome::timeout, "no answer within " + std::to_string(timeout.count()) + " ms");
+    return fail(classify(result), result.message());
+  }
+  const auto& res = parser.get();
+  out.code = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  out.body = res.body();
+  return out;
+}
+
+}  // namespace cutover::e2e
