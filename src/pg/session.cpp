@@ -91,7 +91,8 @@ outcome classify(std::string_view m, std::string_view sqlstate) noexcept {
   if (contains(m, "Connection refused")) return outcome::refused;
   if (contains(m, "server closed the connection") || contains(m, "Connection reset") ||
       contains(m, "terminating connection") || contains(m, "Lost connection") || contains(m, "EOF detected") ||
-      contains(m, "Broken pipe") || sqlstate.starts_with("08") || sqlstate == "57P01")
+      contains(m, "Broken pipe") || contains(m, "not connected") || contains(m, "no connection to the server") ||
+      sqlstate.starts_with("08") || sqlstate == "57P01")
     return outcome::reset;
   if (contains(m, "protocol")) return outcome::protocol_error;
   return outcome::error;

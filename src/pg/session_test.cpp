@@ -10,6 +10,7 @@ TEST(pg_classify, maps_libpq_messages_to_outcomes) {
   EXPECT_EQ(pg::classify("timeout expired"), outcome::timeout);
   EXPECT_EQ(pg::classify("ERROR:  canceling statement due to statement timeout", "57014"), outcome::timeout);
   EXPECT_EQ(pg::classify("server closed the connection unexpectedly"), outcome::reset);
+  EXPECT_EQ(pg::classify("Could not obtain client encoding: not connected."), outcome::reset);
   EXPECT_EQ(pg::classify("FATAL:  terminating connection due to administrator command", "57P01"), outcome::reset);
   EXPECT_EQ(pg::classify("ERROR:  relation \"nope\" does not exist", "42P01"), outcome::error);
 }

@@ -32,12 +32,14 @@ struct session {
   bool is_open = false;
   clock::time_point last_end{};  // when the latest run() returned
 
-  // Opens if needed; a failure is recorded (when `record`) and reported as false.
-  bool ensure_open(bool record) {
+  // Opens if needed; a failure is recorded and reported as false. Failures
+  // count even during warm-up: they are data, and a dead endpoint must be
+  // given up on before the warm-up ends.
+  bool ensure_open(bool /*record*/) {
     if (is_open) return true;
     auto res = p->open();
     if (res.ok()) return is_open = true;
-    if (record) r->record_failure(res.result, "open: " + res.message);
+    r->record_failure(res.result, "open: " + res.message);
     return false;
   }
 
@@ -49,7 +51,10 @@ struct session {
     const auto t1 = clock::now();
     last_end = t1;
     if (!res.connection_usable) is_open = false;
-    if (!record) return res.ok();
+    if (!record) {
+      if (!res.ok()) r->record_failure(res.result, res.message);
+      return res.ok();
+    }
     const auto from = intended ? *intended : t0;
     if (res.ok())
       r->record(res.elapsed ? (t0 - from) + *res.elapsed : t1 - from);
