@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "core/config.hpp"
+#include "core/error.hpp"
 
 using namespace cutover;
 
@@ -19,6 +21,20 @@ namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
+}
+
+/// The database named by `var` (a libpq URL), else the `target` of the lab's
+/// (or CUTOVER_CONFIG's) config, so CTest runs need no exported variables.
+pg_endpoint endpoint_of(const char* var, const char* target) {
+  if (auto url = env(var); !url.empty()) return parse_pg_url(url, var);
+  std::filesystem::path file = !env("CUTOVER_CONFIG").empty() ? std::filesystem::path(env("CUTOVER_CONFIG"))
+                               : !env("CUTOVER_LAB_DIR").empty()
+                                   ? std::filesystem::path(env("CUTOVER_LAB_DIR")) / "cutover.json"
+                                   : std::filesystem::path(CUTOVER_SOURCE_DIR) / ".lab" / "cutover.json";
+  auto cfg = load_config(file);
+  const auto* t = cfg.find(target);
+  if (!t || !t->postgres) throw error(file.string() + ": no target '" + target + "' with a postgres endpoint");
+  return *t->postgres;
 }
 
 bool has_line(const std::vector<std::string>& lines, const std::string& needle) {
@@ -74,13 +90,15 @@ std::string with_order(std::string sql, const std::string& order) {
 class parity : public ::testing::Test {
 protected:
   void SetUp() override {
-    const auto source_url = env("CUTOVER_PG_SOURCE_URL");
-    const auto target_url = env("CUTOVER_PG_PRIVATE_URL");
-    if (source_url.empty() || target_url.empty())
-      GTEST_FAIL() << "CUTOVER_PG_SOURCE_URL and CUTOVER_PG_PRIVATE_URL must name two PostgreSQL databases "
-                      "(run `eval \"$(fixtures/lab/lab env)\"` after `fixtures/lab/lab up`)";
-    auto s = parse_pg_url(source_url, "CUTOVER_PG_SOURCE_URL");
-    auto t = parse_pg_url(target_url, "CUTOVER_PG_PRIVATE_URL");
+    pg_endpoint s, t;
+    try {
+      s = endpoint_of("CUTOVER_PG_SOURCE_URL", "source");
+      t = endpoint_of("CUTOVER_PG_PRIVATE_URL", "private");
+    } catch (const std::exception& e) {
+      GTEST_FAIL() << "need two PostgreSQL databases: set CUTOVER_PG_SOURCE_URL and CUTOVER_PG_PRIVATE_URL, or start "
+                      "the lab (fixtures/lab/lab up): "
+                   << e.what();
+    }
     if (s.host == t.host && s.port == t.port && s.dbname == t.dbname)
       GTEST_FAIL() << "CUTOVER_PG_SOURCE_URL and CUTOVER_PG_PRIVATE_URL name the same database";
     source_ = std::make_unique<pg::session>(s, pg::session_options{});
@@ -373,7 +391,7 @@ TEST_F(parity, baileys_state_counts_keys_by_type) {
 
 TEST_F(parity, database_faults_are_typed_outcomes) {
   both("CREATE VIEW slow AS SELECT pg_sleep(3)::text AS z");
-  pg_endpoint e = parse_pg_url(env("CUTOVER_PG_SOURCE_URL"), "CUTOVER_PG_SOURCE_URL");
+  pg_endpoint e = endpoint_of("CUTOVER_PG_SOURCE_URL", "source");
   pg::session quick(e, pg::session_options{std::chrono::milliseconds(3000), std::chrono::milliseconds(300), ""});
   ASSERT_TRUE(quick.connect().ok());
   auto counts = pg::count_rows(quick, {"slow"}, schema_);
