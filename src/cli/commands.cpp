@@ -3,20 +3,25 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 
+#include "compare/comparison.hpp"
+#include "compare/render.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/secret.hpp"
+#include "criteria/criteria.hpp"
 #include "criteria/runner.hpp"
 #include "monitor/duration.hpp"
 #include "monitor/prometheus.hpp"
 #include "monitor/run.hpp"
 #include "monitor/schedule.hpp"
 #include "report/console.hpp"
+#include "report/html.hpp"
 #include "report/render.hpp"
 #include "report/report.hpp"
 #include "suite/suite.hpp"
@@ -42,6 +47,16 @@ struct options {
 
 options opts;
 std::map<const CLI::App*, std::function<int()>> handlers;
+
+/// Options of `cutover compare`; gate --baseline applies the same thresholds.
+struct compare_cli {
+  std::vector<std::string> inputs;
+  std::vector<std::string> targets;
+  std::string out;
+  compare::options thresholds;
+};
+
+compare_cli cmp;
 
 std::string host_name() {
   char buf[256] = {};
@@ -116,12 +131,7 @@ int run_validate() {
   return report::exit_code(r.verdict->decision);
 }
 
-void render_to(const report::report& r, const std::string& format, const std::string& file) {
-  std::string text;
-  if (format == "md" || format == "markdown") text = report::render_markdown(r);
-  else if (format == "junit") text = report::render_junit(r);
-  else if (format == "json") text = report::to_json(r).dump(2) + "\n";
-  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json)");
+void emit(const std::string& text, const std::string& file) {
   if (file.empty() || file == "-") {
     std::cout << scrub(text);
   } else {
@@ -130,39 +140,127 @@ void render_to(const report::report& r, const std::string& format, const std::st
   }
 }
 
+void render_to(const report::report& r, const std::string& format, const std::string& file) {
+  std::string text;
+  if (format == "md" || format == "markdown") text = report::render_markdown(r);
+  else if (format == "junit") text = report::render_junit(r);
+  else if (format == "json") text = report::to_json(r).dump(2) + "\n";
+  else if (format == "html") text = report::render_html(r);
+  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json, html)");
+  emit(text, file);
+}
+
+void render_to(const compare::comparison& c, const std::string& format, const std::string& file) {
+  std::string text;
+  if (format == "md" || format == "markdown") text = compare::render_markdown(c);
+  else if (format == "junit") text = compare::render_junit(c);
+  else if (format == "json") text = compare::to_json(c).dump(2) + "\n";
+  else if (format == "html") text = compare::render_html(c);
+  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json, html)");
+  emit(text, file);
+}
+
+/// A comparison report when the file says so (schema), else nullopt.
+std::optional<compare::comparison> read_comparison(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("schema", "") != "cutover/comparison") return std::nullopt;
+  return compare::from_json(j, file);
+}
+
 int run_render() {
-  auto r = report::read_report(opts.input);
+  // Comparison reports render through their own sinks; anything else is read
+  // as a go/no-go report (which gives the clear error when it is neither).
+  auto c = read_comparison(opts.input);
+  std::optional<report::report> r;
+  if (!c) r = report::read_report(opts.input);
   if (opts.formats.empty()) opts.formats.push_back("md");
   if (opts.formats.size() > 1 && (opts.out.empty() || opts.out == "-"))
     throw usage_error("several --format values need --out with a base name");
   for (const auto& f : opts.formats) {
     std::string file = opts.out;
     if (opts.formats.size() > 1) file += "." + std::string(f == "junit" ? "xml" : f);
-    render_to(r, f, file);
+    if (c) render_to(*c, f, file);
+    else render_to(*r, f, file);
   }
   return 0;
+}
+
+void print_comparison_criteria(const compare::comparison& c) {
+  report::report shell;
+  shell.criteria = c.criteria;
+  shell.verdict = c.verdict;
+  report::print_criteria(std::cout, shell);
+}
+
+int run_compare() {
+  compare::comparison c;
+  if (cmp.targets.empty()) {
+    if (cmp.inputs.size() != 2) throw usage_error("compare needs BEFORE.json AFTER.json, or one report and --targets A,B");
+    c = compare::compare_inputs(compare::read_input(cmp.inputs[0]), compare::read_input(cmp.inputs[1]), cmp.thresholds);
+  } else {
+    if (cmp.targets.size() != 2 || cmp.inputs.size() != 1)
+      throw usage_error("--targets takes two target names (A,B) and one report");
+    c = compare::compare_targets(compare::read_input(cmp.inputs[0]), cmp.targets[0], cmp.targets[1], cmp.thresholds);
+  }
+  compare::print_comparison(std::cout, c);
+  print_comparison_criteria(c);
+  if (!cmp.out.empty()) render_to(c, "json", cmp.out);
+  return report::exit_code(c.verdict.decision);
+}
+
+/// Compares the baseline with this gate run and adds the regression criterion
+/// to `r` (improvement across the migration is validate's db.latency.improvement
+/// on the paired run, so it is not repeated here). A baseline that cannot be
+/// compared is a criterion in error: the report is still written.
+void compare_baseline(const compare::input& baseline, report::report& r, const std::filesystem::path& dir) {
+  auto thresholds = cmp.thresholds;
+  thresholds.improvement_criterion = false;
+  auto current = compare::from_report(r, (dir / "report.json").string());
+  current.label = "this run";
+  try {
+    auto c = compare::compare_inputs(baseline, current, thresholds);
+    c.run.command = "gate";
+    compare::print_comparison(std::cout, c);
+    r.criteria.insert(r.criteria.end(), c.criteria.begin(), c.criteria.end());
+    render_to(c, "json", (dir / "compare.json").string());
+    render_to(c, "md", (dir / "compare.md").string());
+    render_to(c, "html", (dir / "compare.html").string());
+  } catch (const config_error& e) {
+    report::criterion_result k;
+    k.id = "compare.no_regression";
+    k.title = "no metric regressed against the baseline";
+    k.stage = "all";
+    k.status = report::status::error;
+    k.detail = e.what();
+    r.criteria.push_back(std::move(k));
+  }
+  r.verdict = criteria::decide(r.criteria);
 }
 
 int run_gate() {
   auto cfg = load(opts.config);
   if (opts.out_dir.empty()) throw usage_error("--out-dir is required");
+  // Read the baseline before measuring, so a bad file stops the run at once.
+  std::optional<compare::input> baseline;
+  if (!opts.baseline.empty()) {
+    baseline = compare::read_input(opts.baseline);
+    baseline->label = "baseline";
+  }
   auto r = new_report(cfg, "gate");
   std::cerr << "cutover gate: stage " << opts.stage << ", profile " << cfg.profile << "\n";
   // Bench the targets first (paired), so criteria read the same samples the report shows.
   auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}}, progress_line);
   validate_into(cfg, r, std::move(bench.measurements), std::move(bench.notes));
-  report::print_measurements(std::cout, r.measurements);
-  report::print_criteria(std::cout, r);
   std::filesystem::path dir = opts.out_dir;
+  report::print_measurements(std::cout, r.measurements);
+  if (baseline) compare_baseline(*baseline, r, dir);
+  report::print_criteria(std::cout, r);
   write_report(r, (dir / "report.json").string());
   render_to(r, "md", (dir / "report.md").string());
   render_to(r, "junit", (dir / "junit.xml").string());
+  render_to(r, "html", (dir / "report.html").string());
   return report::exit_code(r.verdict->decision);
-}
-
-int not_built(const char* what) {
-  std::cerr << "cutover " << what << ": not built yet in this version\n";
-  return 2;
 }
 
 /// Options of `cutover monitor` and `cutover downtime` (durations as text, parsed on use).
@@ -271,7 +369,7 @@ void register_commands(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Latency suites (PostgreSQL, Redis, TCP) per target");
   bench->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
   bench->add_option("--target", opts.targets, "Target name (repeatable; default: all)");
-  bench->add_option("--suite", opts.suites, "Suite: db, redis, net (repeatable; default: all)");
+  bench->add_option("--suite", opts.suites, "Suite: db, redis, net, e2e (repeatable; default: db, redis, net)");
   bench->add_option("--metric", opts.metrics, "Metric id or short name to run (repeatable; default: all)");
   bench->add_option("--out", opts.out, "Write the JSON report here");
   handlers[bench] = run_bench;
@@ -284,14 +382,33 @@ void register_commands(CLI::App& app) {
   validate->add_option("--measurements", opts.measurements, "Reuse the measurements of an earlier report");
   handlers[validate] = run_validate;
 
-  auto* compare = app.add_subcommand("compare", "Before/after comparison of two reports");
-  handlers[compare] = [] { return not_built("compare"); };
-  compare->allow_extras();
+  auto* compare = app.add_subcommand("compare", "Before/after comparison: two reports, or two targets of one report");
+  auto& t = cmp.thresholds;
+  compare
+      ->add_option("inputs", cmp.inputs,
+                   "BEFORE.json AFTER.json (cutover reports or Google Benchmark --benchmark_out files), or one report "
+                   "with --targets")
+      ->required()
+      ->expected(1, 2);
+  compare->add_option("--targets", cmp.targets, "Compare two targets of one report: A,B (e.g. tunnel,private)")
+      ->delimiter(',');
+  compare->add_option("--out", cmp.out, "Write the comparison JSON here");
+  compare->add_option("--min-change", t.min_change, "Median change below this fraction is 'unchanged'")->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  compare->add_option("--alpha", t.alpha, "Mann-Whitney U significance level")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  compare->add_option("--min-ratio", t.min_ratio, "db.latency.improvement: A/B p50 ratio needed")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  compare->add_option("--ratio-metric", t.ratio_metric, "Metric db.latency.improvement reads")->capture_default_str();
+  compare->add_option("--max-regression", t.max_regression, "compare.no_regression: largest slowdown (0.10 = 10%)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  compare->add_option("--seed", t.seed, "Bootstrap seed")->capture_default_str();
+  compare->add_option("--resamples", t.resamples, "Bootstrap resamples")->capture_default_str()->check(CLI::Range(100, 1000000));
+  handlers[compare] = run_compare;
 
   auto* rep = app.add_subcommand("report", "Render reports");
-  auto* render = rep->add_subcommand("render", "Render a JSON report as md, junit or json");
+  auto* render = rep->add_subcommand("render", "Render a JSON report (go/no-go or comparison) as md, junit, json or html");
   render->add_option("report", opts.input, "Report file (JSON)")->required();
-  render->add_option("--format", opts.formats, "md, junit, json (repeatable, or comma-separated)")->delimiter(',');
+  render->add_option("--format", opts.formats, "md, junit, json, html (repeatable, or comma-separated)")->delimiter(',');
   render->add_option("--out", opts.out, "Output file (default: stdout); a base name with several formats");
   handlers[render] = run_render;
   rep->require_subcommand(1);
@@ -301,8 +418,11 @@ void register_commands(CLI::App& app) {
   gate->add_option("--stage", opts.stage, "Stage")->required();
   gate->add_option("--out-dir", opts.out_dir, "Folder for report.json, report.md, junit.xml")->required();
   gate->add_option("--target", opts.targets, "Target name (repeatable; default: all)");
-  gate->add_option("--suite", opts.suites, "Suite: db, redis, net (repeatable; default: all)");
-  gate->add_option("--baseline", opts.baseline, "Compare against this earlier report");
+  gate->add_option("--suite", opts.suites, "Suite: db, redis, net, e2e (repeatable; default: db, redis, net)");
+  gate->add_option("--baseline", opts.baseline, "Compare against this earlier report (writes compare.json, compare.md)");
+  gate->add_option("--max-regression", cmp.thresholds.max_regression,
+                   "With --baseline: largest slowdown of any metric (0.10 = 10%)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   handlers[gate] = run_gate;
 
   auto* lab = app.add_subcommand("lab", "The embedded lab (use fixtures/lab/lab up|down|status|env)");

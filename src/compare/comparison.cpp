@@ -1,0 +1,670 @@
+#include "compare/comparison.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "core/error.hpp"
+#include "criteria/criteria.hpp"
+#include "report/console.hpp"
+#include "stats/compare.hpp"
+#include "stats/histogram.hpp"
+
+namespace cutover::compare {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array<std::string_view, 4> change_names{"improved", "regressed", "unchanged", "insufficient"};
+
+// Expanding a histogram into values costs memory per sample; beyond this the
+// bucket counts are scaled down, which keeps the shape and the median.
+constexpr std::int64_t max_histogram_values = 1'000'000;
+// compare.py's advice: fewer repetitions make the U test weak.
+constexpr std::size_t optimal_repetitions = 9;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string ratio_text(double r) { return fmt(r >= 100 ? "%.0fx" : r >= 10 ? "%.1fx" : "%.3gx", r); }
+
+std::vector<std::int64_t> values_from_histogram(const json& h) {
+  std::vector<std::int64_t> out;
+  if (!h.is_object() || !h.contains("buckets")) return out;
+  const auto count = h.value("count", std::int64_t{0});
+  const double scale = count > max_histogram_values ? static_cast<double>(max_histogram_values) / static_cast<double>(count) : 1.0;
+  const auto mn = h.value("min_ns", std::int64_t{0});
+  const auto mx = std::max(mn, h.value("max_ns", std::int64_t{0}));
+  for (const auto& b : h["buckets"]) {
+    const auto i = b.at(0).get<std::size_t>();
+    if (i >= stats::histogram::bucket_count) continue;
+    // The midpoint as stats::histogram::value_at_percentile() reports it.
+    const auto mid = std::clamp(stats::histogram::bucket_lowest(i) + (stats::histogram::bucket_width(i) - 1) / 2, mn, mx);
+    const auto n = std::llround(static_cast<double>(b.at(1).get<std::int64_t>()) * scale);
+    out.insert(out.end(), static_cast<std::size_t>(std::max<long long>(n, 0)), mid);
+  }
+  return out;
+}
+
+// Time unit of a Google Benchmark entry in picoseconds.
+double ps_per_unit(const std::string& unit, const std::string& file) {
+  if (unit == "ns") return 1e3;
+  if (unit == "us") return 1e6;
+  if (unit == "ms") return 1e9;
+  if (unit == "s") return 1e12;
+  throw config_error(file + ": unknown time_unit '" + unit + "'");
+}
+
+std::optional<std::int64_t> nearest_rank(const std::vector<std::int64_t>& sorted, double p, double ns_per_unit) {
+  if (sorted.empty() || static_cast<std::int64_t>(sorted.size()) < stats::samples_needed(p)) return std::nullopt;
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100 * static_cast<double>(sorted.size())));
+  rank = std::clamp<std::size_t>(rank, 1, sorted.size());
+  return std::llround(static_cast<double>(sorted[rank - 1]) * ns_per_unit);
+}
+
+side side_of(const metric_series& s, const std::string& label) {
+  side x;
+  x.label = label;
+  x.path = s.path;
+  x.source = s.source;
+  x.histogram = s.histogram;
+  x.median_ns = s.values.empty() ? 0 : stats::median(s.values) * s.ns_per_unit;
+  if (s.summary) {
+    const auto& m = *s.summary;
+    x.count = m.count;
+    x.errors = m.failures();
+    if (m.claimed(50)) x.p50_ns = m.p50_ns;
+    if (m.claimed(90)) x.p90_ns = m.p90_ns;
+    if (m.claimed(99)) x.p99_ns = m.p99_ns;
+  } else {
+    // Google Benchmark: its own headline number is the median repetition.
+    x.count = static_cast<std::int64_t>(s.values.size());
+    auto sorted = s.values;
+    std::sort(sorted.begin(), sorted.end());
+    if (!sorted.empty()) x.p50_ns = std::llround(x.median_ns);
+    x.p90_ns = nearest_rank(sorted, 90, s.ns_per_unit);
+    x.p99_ns = nearest_rank(sorted, 99, s.ns_per_unit);
+  }
+  return x;
+}
+
+row make_row(const metric_series& sa, const metric_series& sb, const std::string& label_a, const std::string& label_b,
+             const options& opts) {
+  row r;
+  r.metric = sa.metric;
+  r.workload = workload_fingerprint(sa.workload);
+  r.a = side_of(sa, label_a);
+  r.b = side_of(sb, label_b);
+  std::vector<std::string> notes;
+  // A percentile is claimed from 20 samples on; a report's median below that
+  // is noise. Google Benchmark repetitions are what the developer chose.
+  const bool sufficient = sa.summary ? sa.summary->claimed(50) && sb.summary->claimed(50)
+                                     : !sa.values.empty() && !sb.values.empty();
+  if (!sufficient)
+    notes.push_back("too few samples (A " + std::to_string(r.a.count) + ", B " + std::to_string(r.b.count) +
+                    "; the median needs " + std::to_string(stats::samples_needed(50)) + ")");
+  if (r.a.median_ns > 0 && r.b.median_ns > 0) r.ratio = r.a.median_ns / r.b.median_ns;
+  if (r.a.p90_ns && r.b.p90_ns && *r.b.p90_ns > 0)
+    r.ratio_p90 = static_cast<double>(*r.a.p90_ns) / static_cast<double>(*r.b.p90_ns);
+  if (r.a.p99_ns && r.b.p99_ns && *r.b.p99_ns > 0)
+    r.ratio_p99 = static_cast<double>(*r.a.p99_ns) / static_cast<double>(*r.b.p99_ns);
+  if (sa.values.size() >= 2 && sb.values.size() >= 2) {
+    r.p_value = stats::mann_whitney_u(sa.values, sb.values).p_value;
+    if (r.ratio) {
+      // Ratios are unit-free, so Google Benchmark's ps values need no conversion.
+      auto ci = stats::bootstrap_ratio_of_medians(sa.values, sb.values, opts.resamples, opts.seed, opts.confidence);
+      if (std::isfinite(ci.lo) && std::isfinite(ci.hi)) {
+        r.ratio_lo = ci.lo;
+        r.ratio_hi = ci.hi;
+      }
+    }
+    if (!sa.summary && std::min(sa.values.size(), sb.values.size()) < optimal_repetitions)
+      notes.push_back("fewer than " + std::to_string(optimal_repetitions) + " repetitions: the U test is weak");
+  } else if (!sa.values.empty() && !sb.values.empty()) {
+    notes.push_back("one value per side (no repetitions): no interval and no significance test");
+  }
+  for (const auto* s : {&sa, &sb}) {
+    const char* which = s == &sa ? "A" : "B";
+    if (s->source == "histogram")
+      notes.push_back(std::string(which) + " has no raw samples: interval and test from histogram bucket midpoints");
+    else if (s->source.starts_with("aggregate:"))
+      notes.push_back(std::string(which) + " has only the " + s->source.substr(10) + " aggregate");
+    if (s->summary && s->source == "samples" && static_cast<std::int64_t>(s->values.size()) < s->summary->count)
+      notes.push_back(std::string(which) + ": interval from the " + std::to_string(s->values.size()) + " samples kept of " +
+                      std::to_string(s->summary->count));
+  }
+  r.classification = classify(r.ratio, r.p_value, sufficient, opts);
+  for (const auto& n : notes) r.note += (r.note.empty() ? "" : "; ") + n;
+  return r;
+}
+
+report::criterion_result improvement_criterion(const std::vector<const row*>& rows, const options& opts) {
+  report::criterion_result c;
+  c.id = "db.latency.improvement";
+  c.title = "query round trip is at least " + fmt("%g", opts.min_ratio) + "x faster (A / B p50 of " + opts.ratio_metric + ")";
+  c.stage = "server-migration";
+  c.severity = report::severity::primary;
+  c.metric = opts.ratio_metric;
+  c.op = ">=";
+  c.threshold = opts.min_ratio;
+  c.unit = "ratio";
+  // Every target compared must reach it: the smallest ratio decides.
+  const row* worst = nullptr;
+  bool insufficient = false;
+  for (const auto* r : rows) {
+    if (r->classification == change::insufficient || !r->ratio) {
+      insufficient = true;
+      continue;
+    }
+    if (!worst || *r->ratio < *worst->ratio) worst = r;
+  }
+  if (!worst) {
+    c.status = report::status::inconclusive;
+    c.detail = opts.ratio_metric + ": too few samples to compare medians";
+    return c;
+  }
+  c.measured = std::round(*worst->ratio * 1000) / 1000;
+  c.detail = opts.ratio_metric + " " + worst->a.label + " / " + worst->b.label + " median " +
+             report::human_ns(worst->a.median_ns) + " / " + report::human_ns(worst->b.median_ns) + " = " +
+             ratio_text(*worst->ratio);
+  if (worst->ratio_lo && worst->ratio_hi)
+    c.detail += ", " + fmt("%.0f", opts.confidence * 100) + "% interval [" + ratio_text(*worst->ratio_lo) + ", " +
+                ratio_text(*worst->ratio_hi) + "]";
+  if (worst->p_value) c.detail += *worst->p_value < 1e-16 ? ", p < 1e-16" : ", p = " + fmt("%.2g", *worst->p_value);
+  if (*worst->ratio < opts.min_ratio) c.status = report::status::fail;
+  else if (!insufficient) c.status = report::status::pass;
+  else {
+    c.status = report::status::inconclusive;
+    c.detail += "; another target had too few samples";
+  }
+  return c;
+}
+
+report::criterion_result no_regression_criterion(const std::vector<row>& rows, const options& opts) {
+  report::criterion_result c;
+  c.id = "compare.no_regression";
+  c.title = "no metric regressed by more than " + fmt("%g", opts.max_regression * 100) + "%";
+  c.stage = "all";
+  c.severity = report::severity::primary;
+  c.op = "<=";
+  c.threshold = opts.max_regression * 100;
+  c.unit = "%";
+  double worst = 0;
+  std::vector<std::string> over;
+  std::vector<std::string> unknown;
+  for (const auto& r : rows) {
+    const auto name = r.metric + (r.target.empty() ? "" : " (" + r.target + ")");
+    if (r.classification == change::insufficient) {
+      unknown.push_back(name);
+      continue;
+    }
+    if (r.classification != change::regressed || !r.ratio) continue;
+    const double slowdown = 1 / *r.ratio - 1;
+    worst = std::max(worst, slowdown);
+    if (slowdown > opts.max_regression) over.push_back(name + " +" + fmt("%.1f", slowdown * 100) + "%");
+  }
+  c.measured = std::round(worst * 1000) / 10;
+  if (!over.empty()) {
+    c.status = report::status::fail;
+    c.detail = "regressed: ";
+    for (std::size_t i = 0; i < over.size(); ++i) c.detail += (i ? ", " : "") + over[i];
+  } else if (!unknown.empty()) {
+    c.status = report::status::inconclusive;
+    c.detail = "too few samples to tell for: ";
+    for (std::size_t i = 0; i < unknown.size(); ++i) c.detail += (i ? ", " : "") + unknown[i];
+  } else {
+    c.status = report::status::pass;
+    c.detail = "worst significant slowdown " + fmt("%.1f", worst * 100) + "% over " + std::to_string(rows.size()) +
+               " metrics (alpha " + fmt("%g", opts.alpha) + ", min change " + fmt("%g", opts.min_change * 100) + "%)";
+  }
+  return c;
+}
+
+input metadata_of(const input& in) {
+  input m = in;
+  m.series.clear();
+  return m;
+}
+
+comparison finish(std::vector<std::pair<const metric_series*, const metric_series*>> pairs, const input& a, const input& b,
+                  std::string mode, std::string label_a, std::string label_b, std::vector<std::string> notes,
+                  const options& opts) {
+  comparison c;
+  c.run.id = report::new_run_id();
+  c.run.command = "compare";
+  c.run.started_at = report::now_rfc3339();
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  c.run.host = host;
+  c.mode = std::move(mode);
+  c.a = metadata_of(a);
+  c.b = metadata_of(b);
+  c.label_a = std::move(label_a);
+  c.label_b = std::move(label_b);
+  c.opts = opts;
+  c.notes = std::move(notes);
+  for (const auto& n : a.notes) c.notes.push_back("A: " + n);
+  for (const auto& n : b.notes) c.notes.push_back("B: " + n);
+  for (const auto& [sa, sb] : pairs) {
+    c.rows.push_back(make_row(*sa, *sb, c.label_a, c.label_b, opts));
+    if (c.mode == "reports") c.rows.back().target = sa->target;
+  }
+
+  std::vector<double> ratios, as, bs;
+  for (const auto& r : c.rows) {
+    if (!r.ratio || r.classification == change::insufficient) continue;
+    ratios.push_back(*r.ratio);
+    as.push_back(r.a.median_ns);
+    bs.push_back(r.b.median_ns);
+  }
+  c.geomean.metrics = ratios.size();
+  if (!ratios.empty()) {
+    c.geomean.ratio = stats::geometric_mean(ratios);
+    c.geomean.a_ns = stats::geometric_mean(as);
+    c.geomean.b_ns = stats::geometric_mean(bs);
+    c.geomean.classification = classify(c.geomean.ratio, std::nullopt, true, opts);
+  }
+
+  if (opts.improvement_criterion) {
+    std::vector<const row*> headline;
+    for (const auto& r : c.rows)
+      if (r.metric == opts.ratio_metric) headline.push_back(&r);
+    if (headline.empty())
+      c.notes.push_back("db.latency.improvement not evaluated: " + opts.ratio_metric + " is not in both inputs");
+    else
+      c.criteria.push_back(improvement_criterion(headline, opts));
+  }
+  c.criteria.push_back(no_regression_criterion(c.rows, opts));
+  c.verdict = criteria::decide(c.criteria);
+  c.run.finished_at = report::now_rfc3339();
+  return c;
+}
+
+void check_workloads(const metric_series& sa, const metric_series& sb, const std::string& what) {
+  auto wa = workload_fingerprint(sa.workload);
+  auto wb = workload_fingerprint(sb.workload);
+  if (wa != wb)
+    throw config_error("cannot compare " + what + ": the workload of " + sa.metric +
+                       (sa.target.empty() ? "" : " on " + sa.target) + " differs (A " + wa.dump() + ", B " + wb.dump() +
+                       ")");
+}
+
+// Side labels for tables and legends: the file names, told apart when equal.
+std::pair<std::string, std::string> labels_of(const input& a, const input& b) {
+  const auto& la = a.label;
+  const auto& lb = b.label;
+  if (la == lb) return {"A " + la, "B " + lb};
+  return {la, lb};
+}
+
+}  // namespace
+
+std::string_view to_string(change c) noexcept { return change_names[static_cast<std::size_t>(c)]; }
+
+std::optional<change> change_from_string(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < change_names.size(); ++i)
+    if (change_names[i] == s) return static_cast<change>(i);
+  return std::nullopt;
+}
+
+json workload_fingerprint(const json& workload) {
+  if (!workload.is_object()) return workload;
+  json w = workload;
+  for (const char* k : {"samples", "warmup", "warmup_samples"}) w.erase(k);
+  return w;
+}
+
+input from_report(const report::report& r, std::string file) {
+  input in;
+  in.file = std::move(file);
+  in.label = std::filesystem::path(in.file).stem().string();
+  in.kind = "cutover-report";
+  in.run_id = r.run.id;
+  in.started_at = r.run.started_at;
+  in.host = r.run.host;
+  for (const auto& m : r.measurements) {
+    metric_series s;
+    s.metric = m.metric;
+    s.target = m.target;
+    s.workload = m.workload;
+    s.path = m.fingerprint.path;
+    s.summary = m.summary;
+    s.histogram = m.histogram;
+    if (!m.samples_ns.empty()) {
+      s.values = m.samples_ns;
+      s.source = "samples";
+    } else {
+      s.values = values_from_histogram(m.histogram);
+      s.source = "histogram";
+    }
+    in.series.push_back(std::move(s));
+  }
+  return in;
+}
+
+input from_google_benchmark(const json& doc, std::string file) {
+  input in;
+  in.file = std::move(file);
+  in.label = std::filesystem::path(in.file).stem().string();
+  in.kind = "google-benchmark";
+  const auto& ctx = doc.value("context", json::object());
+  in.run_id = ctx.value("date", "");
+  in.host = ctx.value("host_name", "");
+  std::map<std::string, std::size_t> index;
+  std::map<std::string, std::map<std::string, std::int64_t>> aggregates;
+  auto series_for = [&](const std::string& name) -> metric_series& {
+    auto [it, fresh] = index.try_emplace(name, in.series.size());
+    if (fresh) {
+      metric_series s;
+      s.metric = name;
+      s.ns_per_unit = 1e-3;
+      s.source = "repetitions";
+      in.series.push_back(std::move(s));
+    }
+    return in.series[it->second];
+  };
+  try {
+    for (const auto& b : doc.at("benchmarks")) {
+      const auto name = b.value("run_name", b.at("name").get<std::string>());
+      if (b.value("error_occurred", false)) {
+        in.notes.push_back(name + ": " + b.value("error_message", std::string("error")));
+        continue;
+      }
+      const auto ps = std::llround(b.at("real_time").get<double>() * ps_per_unit(b.value("time_unit", "ns"), in.file));
+      if (b.value("run_type", "iteration") == "aggregate") {
+        // Only time aggregates are times; "cv" and user-defined ones are not.
+        const auto agg = b.value("aggregate_name", "");
+        if (b.value("aggregate_unit", "time") == "time") aggregates[name][agg] = ps;
+        series_for(name);
+      } else {
+        series_for(name).values.push_back(ps);
+      }
+    }
+  } catch (const cutover::error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw config_error(in.file + ": malformed Google Benchmark JSON: " + e.what());
+  }
+  for (auto& s : in.series) {
+    if (!s.values.empty()) continue;
+    const auto& aggs = aggregates[s.metric];
+    for (const char* a : {"median", "mean"}) {
+      if (auto it = aggs.find(a); it != aggs.end()) {
+        s.values.push_back(it->second);
+        s.source = std::string("aggregate:") + a;
+        break;
+      }
+    }
+  }
+  std::erase_if(in.series, [](const metric_series& s) { return s.values.empty(); });
+  return in;
+}
+
+input read_input(const std::filesystem::path& file) {
+  std::ifstream f(file, std::ios::binary);
+  if (!f) throw config_error(file.string() + ": cannot read");
+  json j;
+  try {
+    j = json::parse(f);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    auto at = what.find("at line");
+    throw config_error(file.string() + ": malformed JSON " + (at == std::string::npos ? what : what.substr(at)));
+  }
+  if (j.is_object() && j.value("schema", "") == "cutover/report")
+    return from_report(report::from_json(j, file.string()), file.string());
+  if (j.is_object() && j.contains("benchmarks") && j["benchmarks"].is_array())
+    return from_google_benchmark(j, file.string());
+  if (j.is_object() && j.value("schema", "") == "cutover/comparison")
+    throw config_error(file.string() + ": is a comparison report; compare reports or Google Benchmark files");
+  throw config_error(file.string() + ": neither a cutover report nor a Google Benchmark JSON file");
+}
+
+comparison compare_inputs(const input& a, const input& b, const options& opts) {
+  if (a.kind != b.kind)
+    throw config_error("cannot compare a " + a.kind + " (" + a.file + ") with a " + b.kind + " (" + b.file + ")");
+  const std::string what = a.file + " with " + b.file;
+  std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
+  std::vector<std::string> notes;
+  for (const auto& sa : a.series) {
+    auto it = std::find_if(b.series.begin(), b.series.end(),
+                           [&](const metric_series& sb) { return sb.metric == sa.metric && sb.target == sa.target; });
+    if (it == b.series.end()) {
+      notes.push_back("only in A: " + sa.metric + (sa.target.empty() ? "" : " on " + sa.target));
+      continue;
+    }
+    check_workloads(sa, *it, what);
+    pairs.emplace_back(&sa, &*it);
+  }
+  for (const auto& sb : b.series) {
+    bool matched = std::any_of(a.series.begin(), a.series.end(),
+                               [&](const metric_series& sa) { return sb.metric == sa.metric && sb.target == sa.target; });
+    if (!matched) notes.push_back("only in B: " + sb.metric + (sb.target.empty() ? "" : " on " + sb.target));
+  }
+  if (pairs.empty()) throw config_error("cannot compare " + what + ": no metric (id and target) in common");
+  auto [la, lb] = labels_of(a, b);
+  return finish(std::move(pairs), a, b, a.kind == "google-benchmark" ? "google-benchmark" : "reports", la, lb,
+                std::move(notes), opts);
+}
+
+comparison compare_targets(const input& in, const std::string& target_a, const std::string& target_b,
+                           const options& opts) {
+  if (in.kind != "cutover-report") throw config_error(in.file + ": --targets needs a cutover report");
+  std::vector<std::string> present;
+  for (const auto& s : in.series)
+    if (std::find(present.begin(), present.end(), s.target) == present.end()) present.push_back(s.target);
+  for (const auto& t : {target_a, target_b}) {
+    if (std::find(present.begin(), present.end(), t) != present.end()) continue;
+    std::string list;
+    for (const auto& p : present) list += (list.empty() ? "" : ", ") + p;
+    throw config_error(in.file + ": no measurement on target '" + t + "' (targets: " + list + ")");
+  }
+  std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
+  std::vector<std::string> notes;
+  const std::string what = target_a + " with " + target_b + " in " + in.file;
+  for (const auto& sa : in.series) {
+    if (sa.target != target_a) continue;
+    auto it = std::find_if(in.series.begin(), in.series.end(),
+                           [&](const metric_series& sb) { return sb.target == target_b && sb.metric == sa.metric; });
+    if (it == in.series.end()) {
+      notes.push_back("only on " + target_a + ": " + sa.metric);
+      continue;
+    }
+    check_workloads(sa, *it, what);
+    pairs.emplace_back(&sa, &*it);
+  }
+  if (pairs.empty()) throw config_error("cannot compare " + what + ": no metric measured on both");
+  return finish(std::move(pairs), in, in, "targets", target_a, target_b, std::move(notes), opts);
+}
+
+change classify(std::optional<double> ratio, std::optional<double> p_value, bool sufficient, const options& opts) {
+  if (!sufficient || !ratio || !std::isfinite(*ratio) || *ratio <= 0) return change::insufficient;
+  if (p_value && *p_value >= opts.alpha) return change::unchanged;
+  // Relative change of B against A: -0.2 is 20% faster, +0.2 20% slower.
+  const double delta = 1 / *ratio - 1;
+  if (delta <= -opts.min_change) return change::improved;
+  if (delta >= opts.min_change) return change::regressed;
+  return change::unchanged;
+}
+
+namespace {
+
+json opt_json(const std::optional<double>& v) { return v ? json(*v) : json(); }
+json opt_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(); }
+template <class T>
+std::optional<T> opt_from(const json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
+  return j[key].get<T>();
+}
+
+json side_json(const side& s) {
+  json j{{"label", s.label},       {"path", s.path},     {"count", s.count},
+         {"errors", s.errors},     {"median_ns", std::llround(s.median_ns)},
+         {"p50_ns", opt_json(s.p50_ns)}, {"p90_ns", opt_json(s.p90_ns)}, {"p99_ns", opt_json(s.p99_ns)},
+         {"source", s.source}};
+  if (!s.histogram.is_null() && !s.histogram.empty()) j["histogram"] = s.histogram;
+  return j;
+}
+
+side side_from(const json& j) {
+  side s;
+  s.label = j.at("label").get<std::string>();
+  s.path = j.value("path", "");
+  s.count = j.at("count").get<std::int64_t>();
+  s.errors = j.value("errors", std::int64_t{0});
+  s.median_ns = j.at("median_ns").get<double>();
+  s.p50_ns = opt_from<std::int64_t>(j, "p50_ns");
+  s.p90_ns = opt_from<std::int64_t>(j, "p90_ns");
+  s.p99_ns = opt_from<std::int64_t>(j, "p99_ns");
+  s.source = j.value("source", "");
+  s.histogram = j.value("histogram", json());
+  return s;
+}
+
+json input_json(const input& in) {
+  return {{"file", in.file}, {"label", in.label}, {"kind", in.kind}, {"run_id", in.run_id}, {"started_at", in.started_at}, {"host", in.host}};
+}
+
+input input_from(const json& j) {
+  input in;
+  in.file = j.value("file", "");
+  in.label = j.value("label", "");
+  in.kind = j.value("kind", "");
+  in.run_id = j.value("run_id", "");
+  in.started_at = j.value("started_at", "");
+  in.host = j.value("host", "");
+  return in;
+}
+
+}  // namespace
+
+json to_json(const comparison& c) {
+  json rows = json::array();
+  for (const auto& r : c.rows) {
+    json ci;
+    if (r.ratio_lo && r.ratio_hi) ci = {{"lo", *r.ratio_lo}, {"hi", *r.ratio_hi}, {"confidence", c.opts.confidence}};
+    rows.push_back({{"metric", r.metric},
+                    {"target", r.target},
+                    {"workload", r.workload},
+                    {"a", side_json(r.a)},
+                    {"b", side_json(r.b)},
+                    {"ratio", opt_json(r.ratio)},
+                    {"ratio_ci", ci},
+                    {"ratio_p90", opt_json(r.ratio_p90)},
+                    {"ratio_p99", opt_json(r.ratio_p99)},
+                    {"p_value", opt_json(r.p_value)},
+                    {"classification", to_string(r.classification)},
+                    {"note", r.note}});
+  }
+  // Criteria and verdict use the go/no-go report's exact encoding.
+  report::report shell;
+  shell.criteria = c.criteria;
+  shell.verdict = c.verdict;
+  const auto encoded = report::to_json(shell);
+  auto round = [](const std::optional<double>& v) { return v ? json(std::llround(*v)) : json(); };
+  return {{"schema", "cutover/comparison"},
+          {"schema_version", schema_version},
+          {"tool", encoded["tool"]},
+          {"run", {{"id", c.run.id}, {"command", c.run.command}, {"host", c.run.host},
+                   {"started_at", c.run.started_at}, {"finished_at", c.run.finished_at}}},
+          {"mode", c.mode},
+          {"a", input_json(c.a)},
+          {"b", input_json(c.b)},
+          {"label_a", c.label_a},
+          {"label_b", c.label_b},
+          {"thresholds",
+           {{"min_change", c.opts.min_change}, {"alpha", c.opts.alpha}, {"min_ratio", c.opts.min_ratio},
+            {"ratio_metric", c.opts.ratio_metric}, {"max_regression", c.opts.max_regression},
+            {"resamples", c.opts.resamples}, {"seed", c.opts.seed}, {"confidence", c.opts.confidence}}},
+          {"rows", rows},
+          {"geomean",
+           {{"metrics", c.geomean.metrics}, {"a_ns", round(c.geomean.a_ns)}, {"b_ns", round(c.geomean.b_ns)},
+            {"ratio", opt_json(c.geomean.ratio)}, {"classification", to_string(c.geomean.classification)}}},
+          {"criteria", encoded["criteria"]},
+          {"verdict", encoded["verdict"]},
+          {"notes", c.notes}};
+}
+
+comparison from_json(const json& j, std::string_view origin) {
+  auto fail = [&](const std::string& why) { throw config_error(std::string(origin) + ": " + why); };
+  if (!j.is_object() || j.value("schema", "") != "cutover/comparison") fail("not a cutover comparison");
+  if (j.value("schema_version", 0) != schema_version)
+    fail("unsupported schema_version " + std::to_string(j.value("schema_version", 0)));
+  comparison c;
+  try {
+    const auto& run = j.at("run");
+    c.run.id = run.value("id", "");
+    c.run.command = run.value("command", "compare");
+    c.run.host = run.value("host", "");
+    c.run.started_at = run.value("started_at", "");
+    c.run.finished_at = run.value("finished_at", "");
+    c.mode = j.at("mode").get<std::string>();
+    c.a = input_from(j.at("a"));
+    c.b = input_from(j.at("b"));
+    c.label_a = j.at("label_a").get<std::string>();
+    c.label_b = j.at("label_b").get<std::string>();
+    const auto& t = j.at("thresholds");
+    c.opts.min_change = t.at("min_change").get<double>();
+    c.opts.alpha = t.at("alpha").get<double>();
+    c.opts.min_ratio = t.at("min_ratio").get<double>();
+    c.opts.ratio_metric = t.at("ratio_metric").get<std::string>();
+    c.opts.max_regression = t.at("max_regression").get<double>();
+    c.opts.resamples = t.value("resamples", c.opts.resamples);
+    c.opts.seed = t.value("seed", c.opts.seed);
+    c.opts.confidence = t.value("confidence", c.opts.confidence);
+    for (const auto& x : j.at("rows")) {
+      row r;
+      r.metric = x.at("metric").get<std::string>();
+      r.target = x.value("target", "");
+      r.workload = x.value("workload", json());
+      r.a = side_from(x.at("a"));
+      r.b = side_from(x.at("b"));
+      r.ratio = opt_from<double>(x, "ratio");
+      if (x.contains("ratio_ci") && x["ratio_ci"].is_object()) {
+        r.ratio_lo = x["ratio_ci"].at("lo").get<double>();
+        r.ratio_hi = x["ratio_ci"].at("hi").get<double>();
+      }
+      r.ratio_p90 = opt_from<double>(x, "ratio_p90");
+      r.ratio_p99 = opt_from<double>(x, "ratio_p99");
+      r.p_value = opt_from<double>(x, "p_value");
+      auto cl = change_from_string(x.at("classification").get<std::string>());
+      if (!cl) fail("row " + r.metric + ": unknown classification");
+      r.classification = *cl;
+      r.note = x.value("note", "");
+      c.rows.push_back(std::move(r));
+    }
+    const auto& g = j.at("geomean");
+    c.geomean.metrics = g.value("metrics", std::size_t{0});
+    c.geomean.a_ns = opt_from<double>(g, "a_ns");
+    c.geomean.b_ns = opt_from<double>(g, "b_ns");
+    c.geomean.ratio = opt_from<double>(g, "ratio");
+    c.geomean.classification = change_from_string(g.value("classification", "insufficient")).value_or(change::insufficient);
+    // Criteria and verdict: decoded by the report parser they were encoded for.
+    const auto shell = report::from_json({{"schema", "cutover/report"},
+                                          {"schema_version", report::schema_version},
+                                          {"kind", "comparison"},
+                                          {"run", json::object()},
+                                          {"measurements", json::array()},
+                                          {"criteria", j.at("criteria")},
+                                          {"verdict", j.at("verdict")}},
+                                         origin);
+    c.criteria = shell.criteria;
+    if (shell.verdict) c.verdict = *shell.verdict;
+    c.notes = j.value("notes", std::vector<std::string>{});
+  } catch (const cutover::error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(std::string("malformed comparison: ") + e.what());
+  }
+  return c;
+}
+
+}  // namespace cutover::compare
