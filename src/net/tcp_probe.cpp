@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "core/peer.hpp"
+
 namespace cutover::net {
 namespace {
 
@@ -120,18 +122,6 @@ probe_result connect_until(const std::string& host, std::uint16_t port, clock::t
   return last;
 }
 
-std::string peer_of(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  char host[64] = {};
-  char port[16] = {};
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0 &&
-      ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-    return std::string(host) + ":" + port;
-  return {};
-}
-
 class tcp_probe final : public probe {
 public:
   tcp_probe(std::string host, std::uint16_t port, std::chrono::milliseconds timeout, std::string path)
@@ -143,7 +133,7 @@ public:
     int fd = -1;
     auto r = connect_until(host_, port_, clock::now() + timeout_, fd);
     if (fd >= 0) {
-      if (fingerprint_.resolved.empty()) fingerprint_.resolved = peer_of(fd);
+      if (fingerprint_.resolved.empty()) fingerprint_.resolved = peer_address(fd);
       ::close(fd);
     }
     r.connection_usable = true;

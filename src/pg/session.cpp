@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "core/peer.hpp"
 #include "core/secret.hpp"
 
 namespace cutover::pg {
@@ -227,15 +228,7 @@ path_fingerprint session::fingerprint() {
     f.server_addr = r[0][1].value_or("");
     f.client_addr = r[0][2].value_or("");
   }
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(impl_->conn->sock(), reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    char host[64] = {};
-    char port[16] = {};
-    if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
-                      NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-      f.resolved = std::string(host) + ":" + port;
-  }
+  f.resolved = peer_address(impl_->conn->sock());
   return f;
 }
 

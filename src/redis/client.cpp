@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/peer.hpp"
 #include "core/secret.hpp"
 
 namespace cutover::redis {
@@ -186,15 +187,7 @@ path_fingerprint client::fingerprint() {
       f.server_addr = "port " + r.text.substr(pos + 9, end - pos - 9);
     }
   }
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(impl_->ctx->fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-    char host[64] = {};
-    char port[16] = {};
-    if (::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
-                      NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-      f.resolved = std::string(host) + ":" + port;
-  }
+  f.resolved = peer_address(impl_->ctx->fd);
   return f;
 }
 
