@@ -18,20 +18,20 @@ namespace cutover::e2e {
 /// with a one-line message quoting the start of the body.
 probe_result check_health_answer(int code, std::string_view body);
 
-/// GET each of `paths` on the API with `timeout` each; one line per path.
+/// What the health endpoints answered: one entry per path.
 struct health_report {
   std::vector<std::string> ok_paths;  ///< paths that answered 200 {"status":"ok"}
   std::vector<std::string> problems;  ///< "<path>: <why>" for the others
 };
-/// Runs the health checks (never throws for network faults).
+/// GETs each of `paths` on the API, `timeout` each (never throws for network faults).
 health_report check_health(const http_url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout);
 
 /// One process as `pm2 jlist` shows it.
 struct pm2_process {
-  std::string name;
-  std::string status;    ///< "online", "stopped", "errored", ...
+  std::string name;           ///< PM2 process name
+  std::string status;         ///< "online", "stopped", "errored", ...
   std::int64_t restarts = 0;  ///< pm2_env.restart_time
-  std::int64_t pid = 0;
+  std::int64_t pid = 0;       ///< 0 when not running
 };
 
 /// Parses `pm2 jlist` output (banner lines before the JSON array are

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "e2e/checks.hpp"
 #include "e2e/http.hpp"
@@ -154,4 +155,32 @@ TEST(pm2, parses_jlist_after_a_banner_and_judges_services) {
   EXPECT_TRUE(judge_services(list, {"ai-admin-api"}, 0).empty());
   EXPECT_TRUE(parse_pm2_jlist("[]").empty());
   EXPECT_THROW(parse_pm2_jlist("sh: pm2: command not found"), error);
+}
+
+TEST(config, app_section_defaults_and_overrides) {
+  auto def = parse_config(R"({"targets": {"private": {"http": "http://127.0.0.1:3000"}}})", "cfg.json");
+  EXPECT_EQ(def.app.services.size(), 8u) << "the plan's eight PM2 services by default";
+  EXPECT_EQ(def.app.ai_min.count(), 9000);
+  EXPECT_EQ(def.app.ai_max.count(), 15000);
+  EXPECT_EQ(def.app.reply_timeout.count(), 15000);
+  auto c = parse_config(R"({"targets": {"private": {"http": "http://127.0.0.1:3000"}},
+    "app": {"target": "private", "reply_listen": "127.0.0.1:32431", "pm2_home": "/tmp/x/pm2",
+            "services": ["ai-admin-api"], "messages": 12, "concurrency": 3, "ai_window_ms": [5, 1000]}})",
+                        "cfg.json");
+  EXPECT_EQ(c.app.reply_port, 32431);
+  EXPECT_EQ(c.app.services, std::vector<std::string>{"ai-admin-api"});
+  EXPECT_EQ(c.app.messages, 12);
+  EXPECT_EQ(c.app.ai_min.count(), 5);
+  auto error_of = [](const char* app) {
+    try {
+      parse_config(std::string(R"({"targets": {"t": {}}, "app": )") + app + "}", "cfg.json");
+    } catch (const config_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of(R"({"reply_listen": "0.0.0.0:3999"})").find("loopback only"), std::string::npos);
+  EXPECT_NE(error_of(R"({"ai_window_ms": [15000, 9000]})").find("min is above max"), std::string::npos);
+  EXPECT_NE(error_of(R"({"phone_prefix": "+7"})").find("app.phone_prefix"), std::string::npos);
+  EXPECT_NE(error_of(R"({"colour": 1})").find("app.colour: unknown key"), std::string::npos);
 }

@@ -12,8 +12,8 @@ namespace cutover::e2e {
 
 /// host, port and base path of an http:// URL.
 struct http_url {
-  std::string host;
-  std::uint16_t port = 80;
+  std::string host;         ///< address or name
+  std::uint16_t port = 80;  ///< TCP port
   std::string path;  ///< base path without a trailing '/' ("" for the root)
   /// http://host:port + path, safe to print (URLs carry no credentials here).
   std::string display() const;
@@ -25,7 +25,7 @@ http_url parse_http_url(std::string_view url, std::string_view place);
 /// What one request got back. `status` is ok when a full response arrived,
 /// whatever its code; timeout/refused/reset/error otherwise.
 struct http_response {
-  probe_result status;
+  probe_result status;        ///< ok once a whole response arrived
   int code = 0;               ///< HTTP status code (0 when no response)
   std::string content_type;   ///< Content-Type header
   std::string body;           ///< response body (capped at 1 MB)

@@ -27,12 +27,12 @@ namespace cutover::e2e {
 /// Everything a session needs, from the config's `app` section and a target.
 struct session_options {
   http_url api;                        ///< the app's API base URL
-  std::string webhook_path = "/webhook/whatsapp/batched";
-  std::string reply_host = "127.0.0.1";
+  std::string webhook_path = "/webhook/whatsapp/batched";  ///< POST target for messages
+  std::string reply_host = "127.0.0.1";  ///< the reply listener's address (loopback only)
   std::uint16_t reply_port = 0;        ///< 0: any free port (tests)
-  std::string queue = "whatsapp-messages";
+  std::string queue = "whatsapp-messages";  ///< BullMQ queue name
   std::optional<redis_endpoint> redis;  ///< the app's Redis (job hashes, contexts); none: no stage split
-  std::string phone_prefix = "7999000";
+  std::string phone_prefix = "7999000";  ///< test phones (see app_settings::phone_prefix)
   std::chrono::milliseconds request_timeout{2000};  ///< the webhook POST
   std::chrono::milliseconds reply_timeout{15000};   ///< wait for one reply
   std::chrono::milliseconds connect_timeout{3000};  ///< Redis connect
@@ -79,7 +79,9 @@ public:
 
   /// What the messages reach: the API's address and the target's declared path.
   path_fingerprint fingerprint() const;
+  /// The options it was made with.
   const session_options& options() const noexcept { return options_; }
+  /// The reply book (thread-safe).
   reply_book& book() noexcept { return book_; }
   /// A Redis client for this session's app (nullptr when none is configured
   /// or it cannot connect; `why` says which). Not thread-safe: one caller at a time.
@@ -109,7 +111,9 @@ public:
   message_probe(session& s, std::string phone, std::string pass);
   /// Connects to the app's Redis for the job hashes (a failure only loses the stage split).
   probe_result open() override;
+  /// One message; ok with `elapsed` set, or why not (timeout, webhook error...).
   probe_result run() override;
+  /// The session's fingerprint.
   path_fingerprint fingerprint() const override;
   /// The last message sent by run().
   const message_result& last() const noexcept { return last_; }
@@ -136,7 +140,7 @@ struct pass_recorders {
 /// How a pass sends.
 struct pass_options {
   std::string pass;      ///< tally group ("sequential", "concurrent")
-  int messages = 30;
+  int messages = 30;     ///< messages to send in this pass
   int concurrency = 1;   ///< lanes, each sending one message at a time with its own phone
   int first_phone = 0;   ///< lane i uses session::phone(first_phone + i)
   e2e_clock::time_point deadline = e2e_clock::time_point::max();
@@ -148,9 +152,9 @@ struct pass_options {
 
 /// What stopped a pass early, if anything.
 struct pass_stop {
-  bool gave_up = false;
-  bool deadline = false;
-  std::string why;
+  bool gave_up = false;   ///< too many failures, or the path looked dead
+  bool deadline = false;  ///< the run deadline passed
+  std::string why;        ///< one line for notes and skipped samples
 };
 
 /// Sends `messages` messages over `concurrency` lanes into `into`. Messages
