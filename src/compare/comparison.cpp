@@ -271,6 +271,10 @@ comparison finish(std::vector<std::pair<const metric_series*, const metric_serie
     c.geomean.a_ns = stats::geometric_mean(as);
     c.geomean.b_ns = stats::geometric_mean(bs);
     c.geomean.classification = classify(c.geomean.ratio, std::nullopt, true, opts);
+    // The mean has no test of its own: it only moves when some metric significantly did.
+    const bool backed = std::any_of(c.rows.begin(), c.rows.end(),
+                                    [&](const row& r) { return r.classification == c.geomean.classification; });
+    if (!backed) c.geomean.classification = change::unchanged;
   }
 
   if (opts.improvement_criterion) {

@@ -103,7 +103,7 @@ struct geomean_row {
   std::optional<double> a_ns;         ///< geometric mean of the A medians
   std::optional<double> b_ns;         ///< geometric mean of the B medians
   std::optional<double> ratio;        ///< geometric mean of the ratios
-  change classification = change::insufficient;  ///< by min_change alone
+  change classification = change::insufficient;  ///< by min_change, and only as some row changed the same way
 };
 
 /// A whole comparison report.

@@ -40,6 +40,10 @@ std::string pad(std::string s, std::size_t w) {
   return s;
 }
 
+std::string geomean_name(const comparison& c) {
+  return "geometric mean (" + std::to_string(c.geomean.metrics) + (c.geomean.metrics == 1 ? " metric)" : " metrics)");
+}
+
 std::string row_name(const row& r) { return r.metric + (r.target.empty() ? "" : " (" + r.target + ")"); }
 
 std::string subtitle(const comparison& c) {
@@ -99,7 +103,7 @@ std::string render_markdown(const comparison& c) {
           ns_text(r.b.p50_ns) + " | " + ns_text(r.a.p90_ns) + " | " + ns_text(r.b.p90_ns) + " | " +
           ns_text(r.a.p99_ns) + " | " + ns_text(r.b.p99_ns) + " | " + ratio_text(r.ratio) + " | " + interval_text(r) +
           " | " + p_text(r.p_value) + " | " + std::string(to_string(r.classification)) + " |\n";
-  md += "| **geometric mean** (" + std::to_string(c.geomean.metrics) + " metrics) | " +
+  md += "| **" + geomean_name(c) + "** | " +
         (c.geomean.a_ns ? report::human_ns(*c.geomean.a_ns) : "n/a") + " | " +
         (c.geomean.b_ns ? report::human_ns(*c.geomean.b_ns) : "n/a") + " | | | | | " + ratio_text(c.geomean.ratio) +
         " | | | " + std::string(to_string(c.geomean.classification)) + " |\n";
@@ -140,8 +144,8 @@ std::string render_html(const comparison& c) {
             "</td><td class=\"num\">" + xml_escape(ratio_text(r.ratio)) + "</td><td class=\"num\">" + xml_escape(interval_text(r)) +
             "</td><td class=\"num\">" + xml_escape(p_text(r.p_value)) + "</td><td>" + xml_escape(r.note) + "</td></tr>";
   body += "<tr class=\"" + std::string(to_string(c.geomean.classification)) + "\"><td class=\"st\">" +
-          std::string(to_string(c.geomean.classification)) + "</td><td>geometric mean (" +
-          std::to_string(c.geomean.metrics) + " metrics)</td><td class=\"num\">" +
+          std::string(to_string(c.geomean.classification)) + "</td><td>" + geomean_name(c) +
+          "</td><td class=\"num\">" +
           xml_escape(c.geomean.a_ns ? report::human_ns(*c.geomean.a_ns) : "n/a") + "</td><td class=\"num\">" +
           xml_escape(c.geomean.b_ns ? report::human_ns(*c.geomean.b_ns) : "n/a") +
           "</td><td></td><td></td><td class=\"num\">" + xml_escape(ratio_text(c.geomean.ratio)) +

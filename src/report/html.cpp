@@ -154,6 +154,7 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{border:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f2f4f7}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.val{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:anywhere;max-width:240px}
 tr.pass td.st,tr.improved td.st{background:#dcfae6;color:#085d3a;font-weight:600}
 tr.fail td.st,tr.error td.st,tr.regressed td.st{background:#fee4e2;color:#912018;font-weight:600}
 tr.skipped td.st,tr.unchanged td.st{background:#f2f4f7;color:#344054;font-weight:600}
@@ -200,8 +201,8 @@ std::string html_criteria_table(const std::vector<criterion_result>& cs) {
   for (const auto& c : cs) {
     s += "<tr class=\"" + status_class(c.status) + "\"><td class=\"st\">" + xml_escape(to_string(c.status)) +
          "</td><td><code>" + xml_escape(c.id) + "</code> " + xml_escape(c.title) + "</td><td>" +
-         xml_escape(to_string(c.severity)) + "</td><td class=\"num\">" + xml_escape(value_text(c.measured, c.unit)) +
-         "</td><td class=\"num\">" + (c.op.empty() ? "" : xml_escape(c.op + " " + value_text(c.threshold, c.unit))) +
+         xml_escape(to_string(c.severity)) + "</td><td class=\"val\">" + xml_escape(value_text(c.measured, c.unit)) +
+         "</td><td class=\"val\">" + (c.op.empty() ? "" : xml_escape(c.op + " " + value_text(c.threshold, c.unit))) +
          "</td><td>" + xml_escape(c.detail) + (c.waiver.empty() ? "" : " (waived: " + xml_escape(c.waiver) + ")") +
          "</td></tr>";
   }
