@@ -108,6 +108,7 @@ void print_criteria(std::ostream& os, const report& r) {
     if (c.status != status::pass && !c.detail.empty()) os << "                 " << c.detail << '\n';
     if (!c.waiver.empty()) os << "                 waived: " << c.waiver << '\n';
   }
+  for (const auto& n : r.notes) os << "  note: " << n << '\n';
   if (r.verdict) {
     os << "\nDecision: " << to_string(r.verdict->decision) << '\n';
     for (const auto& reason : r.verdict->reasons) os << "  - " << reason << '\n';
