@@ -43,6 +43,9 @@ struct options {
   std::string baseline;
   std::string input;
   std::vector<std::string> formats;
+  double rate = 0;
+  int connections = 1;
+  std::string open_duration = "10s";
 };
 
 options opts;
@@ -97,7 +100,13 @@ int run_bench() {
   auto r = new_report(cfg, "bench");
   r.kind = "measurements";
   std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per headline metric\n";
-  auto result = suite::run_bench(cfg, {opts.targets, opts.suites, opts.metrics}, progress_line);
+  suite::bench_plan plan{opts.targets, opts.suites, opts.metrics, {}};
+  if (opts.rate > 0) {
+    plan.open_loop = {opts.rate, opts.connections, monitor::parse_duration(opts.open_duration, "--duration")};
+    std::cerr << "cutover bench: open loop at " << opts.rate << " ops/s over " << opts.connections
+              << " connection(s) for " << opts.open_duration << " per metric and target\n";
+  }
+  auto result = suite::run_bench(cfg, plan, progress_line);
   r.measurements = std::move(result.measurements);
   r.notes = std::move(result.notes);
   r.run.finished_at = report::now_rfc3339();
@@ -250,7 +259,7 @@ int run_gate() {
   auto r = new_report(cfg, "gate");
   std::cerr << "cutover gate: stage " << opts.stage << ", profile " << cfg.profile << "\n";
   // Bench the targets first (paired), so criteria read the same samples the report shows.
-  auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}}, progress_line);
+  auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}, {}}, progress_line);
   validate_into(cfg, r, std::move(bench.measurements), std::move(bench.notes));
   std::filesystem::path dir = opts.out_dir;
   report::print_measurements(std::cout, r.measurements);
@@ -372,6 +381,10 @@ void register_commands(CLI::App& app) {
   bench->add_option("--suite", opts.suites, "Suite: db, redis, net, e2e (repeatable; default: db, redis, net)");
   bench->add_option("--metric", opts.metrics, "Metric id or short name to run (repeatable; default: all)");
   bench->add_option("--out", opts.out, "Write the JSON report here");
+  bench->add_option("--rate", opts.rate, "Open loop: operations per second per target (coordinated-omission corrected); 0: closed loop")
+      ->check(CLI::NonNegativeNumber);
+  bench->add_option("--connections", opts.connections, "Open loop: connections sharing the rate")->check(CLI::PositiveNumber);
+  bench->add_option("--duration", opts.open_duration, "Open loop: how long each metric runs per target (e.g. 10s)");
   handlers[bench] = run_bench;
 
   auto* validate = app.add_subcommand("validate", "Run a stage's acceptance criteria and write the go/no-go report");

@@ -30,7 +30,7 @@ void run_validate(const config& cfg, validate_request req, report::report& out, 
     for (const auto& n : needs_of(defs, ctx))
       if (n.metric == metric && !ctx.find(n.metric, n.target) && cfg.find(n.target)) targets.push_back(n.target);
     if (targets.empty()) continue;  // the criterion reports the missing target itself
-    suite::bench_plan plan{targets, {}, {metric}};
+    suite::bench_plan plan{targets, {}, {metric}, {}};
     auto r = suite::run_bench(cfg, plan, progress);
     for (auto& m : r.measurements) ms.push_back(std::move(m));
     for (auto& n : r.notes) req.notes.push_back(std::move(n));

@@ -11,7 +11,8 @@ namespace cutover::report {
 namespace {
 
 std::string pad(std::string s, std::size_t w) {
-  if (s.size() < w) s.append(w - s.size(), ' ');
+  // Always at least one space, so a long value never runs into the next column.
+  s.append(s.size() < w ? w - s.size() : 1, ' ');
   return s;
 }
 

@@ -1,6 +1,8 @@
 #include "suite/suite.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <array>
 #include <map>
 
@@ -26,6 +28,7 @@ bool wanted(const std::vector<std::string>& list, std::string_view item) {
 
 struct run_context {
   const config& cfg;
+  const bench_plan& plan;
   clock::time_point deadline;
   const progress_fn& progress;
   bench_result& out;
@@ -33,25 +36,60 @@ struct run_context {
   std::map<std::string, std::string> dead;
 };
 
-/// Runs one metric on every given target (paired when several and the
-/// config asks for it) and appends the measurements. `area` names the
-/// endpoint kind ("pg", "redis", "tcp") for giving up on dead endpoints.
+/// Makes a fresh probe for a target (called once per connection).
+using probe_factory = std::function<std::unique_ptr<probe>(const target&)>;
+
+/// Open loop on one target: `connections` probes at the plan's fixed rate,
+/// latency from the intended send time (coordinated omission corrected).
+void measure_open(run_context& ctx, const probe_factory& make, const target& t, stats::recorder& r, json& workload,
+                  path_fingerprint& fingerprint) {
+  const auto& o = ctx.plan.open_loop;
+  stats::open_loop_options opts;
+  opts.rate_per_s = o.rate_per_s;
+  opts.duration = o.duration;
+  opts.connections = o.connections;
+  opts.deadline = ctx.deadline;
+  auto res = stats::run_open_loop([&] { return make(t); }, r, opts);
+  workload["achieved_ops_per_s"] = std::round(res.achieved_ops_per_s);
+  workload["sent"] = res.sent;
+  if (res.stopped_by_deadline) ctx.out.notes.push_back("open loop on " + t.name + ": the run deadline cut it short");
+  // The loop's probes are gone; one more connection tells what the path is.
+  auto p = make(t);
+  if (p->open().ok()) fingerprint = p->fingerprint();
+}
+
+/// Runs one metric on every given target and appends the measurements: a
+/// closed loop (paired when several targets and the config asks for it), or
+/// the plan's open loop per target. `area` names the endpoint kind ("pg",
+/// "redis", "tcp") for giving up on dead endpoints.
 void measure(run_context& ctx, std::string_view area, std::string_view metric,
-             const std::vector<const target*>& targets, std::vector<std::unique_ptr<probe>> probes, int samples,
-             json workload) {
+             const std::vector<const target*>& targets, const probe_factory& make, int samples, json workload) {
+  const bool open = ctx.plan.open_loop.rate_per_s > 0;
+  std::vector<std::unique_ptr<probe>> probes;
+  for (const auto* t : targets) probes.push_back(make(*t));
   std::vector<stats::recorder> recorders;
   recorders.reserve(targets.size());
-  for (std::size_t i = 0; i < targets.size(); ++i) recorders.emplace_back(static_cast<std::size_t>(samples) + 16);
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    recorders.emplace_back(open ? stats::recorder::default_sample_cap : static_cast<std::size_t>(samples) + 16);
   stats::closed_loop_options opts;
   opts.warmup = ctx.cfg.sampling.warmup;
   opts.samples = samples;
   opts.interval = ctx.cfg.sampling.interval;
   opts.deadline = ctx.deadline;
   opts.give_up_after = ctx.cfg.sampling.give_up_after;
-  workload["warmup"] = opts.warmup;
-  workload["samples"] = samples;
-  workload["interval_us"] = std::chrono::duration_cast<std::chrono::microseconds>(opts.interval).count();
-  workload["connections"] = 1;
+  if (open) {
+    workload["rate_per_s"] = ctx.plan.open_loop.rate_per_s;
+    workload["duration_ns"] = ctx.plan.open_loop.duration.count();
+    workload["connections"] = ctx.plan.open_loop.connections;
+    workload["samples"] = 0;
+  } else {
+    workload["warmup"] = opts.warmup;
+    workload["samples"] = samples;
+    workload["interval_us"] = std::chrono::duration_cast<std::chrono::microseconds>(opts.interval).count();
+    workload["connections"] = 1;
+  }
+  std::vector<json> workloads(targets.size(), workload);
+  std::vector<path_fingerprint> fingerprints(targets.size());
 
   // Endpoints already given up on, or a passed deadline, are not sampled.
   std::vector<stats::lane> lanes;
@@ -65,10 +103,15 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
       lanes.push_back({probes[i].get(), &recorders[i]});
     }
   }
-  bool paired = ctx.cfg.sampling.paired && lanes.size() > 1;
-  workload["mode"] = paired || (ctx.cfg.sampling.paired && targets.size() > 1) ? "closed-paired" : "closed";
+  bool paired = !open && ctx.cfg.sampling.paired && lanes.size() > 1;
+  auto mode = open ? "open" : paired || (ctx.cfg.sampling.paired && targets.size() > 1) ? "closed-paired" : "closed";
+  for (auto& w : workloads) w["mode"] = mode;
   bool deadline_hit = false;
-  if (paired) {
+  if (open) {
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (std::any_of(lanes.begin(), lanes.end(), [&](const auto& l) { return l.r == &recorders[i]; }))
+        measure_open(ctx, make, *targets[i], recorders[i], workloads[i], fingerprints[i]);
+  } else if (paired) {
     deadline_hit = stats::run_paired(lanes, opts).stopped_by_deadline;
   } else {
     for (auto& l : lanes) deadline_hit |= stats::run_closed_loop(*l.p, *l.r, opts).stopped_by_deadline;
@@ -87,8 +130,8 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
     report::measurement m;
     m.metric = metric;
     m.target = targets[i]->name;
-    m.workload = workload;
-    m.fingerprint = probes[i]->fingerprint();
+    m.workload = workloads[i];
+    m.fingerprint = open ? fingerprints[i] : probes[i]->fingerprint();
     if (m.fingerprint.path.empty()) m.fingerprint.path = targets[i]->path;
     m.summary = recorders[i].summarize();
     m.histogram = recorders[i].histogram().to_json();
@@ -195,17 +238,19 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
       throw config_error("--metric: unknown metric '" + m + "'");
 
   bench_result out;
-  run_context ctx{cfg, clock::now() + cfg.timeouts.run, progress, out, {}};
+  if (plan.open_loop.rate_per_s < 0 || plan.open_loop.connections < 1 || plan.open_loop.duration.count() <= 0)
+    throw config_error("open loop: --rate must be > 0 with --connections >= 1 and a positive --duration");
+  run_context ctx{cfg, plan, clock::now() + cfg.timeouts.run, progress, out, {}};
 
   if (wanted(plan.suites, "net")) {
     std::vector<const target*> ts;
     for (const auto* t : selected)
       if (t->postgres) ts.push_back(t);
     if (!ts.empty() && (plan.metrics.empty() || wanted(plan.metrics, "net.tcp_connect"))) {
-      std::vector<std::unique_ptr<probe>> probes;
-      for (const auto* t : ts)
-        probes.push_back(net::make_tcp_probe(t->postgres->host, t->postgres->port, cfg.timeouts.connect, t->path));
-      measure(ctx, "tcp", "net.tcp_connect", ts, std::move(probes), cfg.sampling.samples,
+      auto make = [&](const target& t) {
+        return net::make_tcp_probe(t.postgres->host, t.postgres->port, cfg.timeouts.connect, t.path);
+      };
+      measure(ctx, "tcp", "net.tcp_connect", ts, make, cfg.sampling.samples,
               {{"suite", "net"}, {"operation", "tcp connect to the PostgreSQL endpoint"}});
     }
   }
@@ -220,11 +265,11 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
                             return redis::workload_from_string(m) == w;
                           })))
         continue;
-      std::vector<std::unique_ptr<probe>> probes;
-      for (const auto* t : ts)
-        probes.push_back(redis::make_probe(w, *t->redis, {cfg.timeouts.connect, cfg.timeouts.command, true, t->path}));
+      auto make = [&](const target& t) {
+        return redis::make_probe(w, *t.redis, {cfg.timeouts.connect, cfg.timeouts.command, true, t.path});
+      };
       int n = w == redis::workload::ping ? cfg.sampling.samples : cfg.sampling.workload_samples;
-      measure(ctx, "redis", id, ts, std::move(probes), n, {{"suite", "redis"}, {"operation", id}});
+      measure(ctx, "redis", id, ts, make, n, {{"suite", "redis"}, {"operation", id}});
     }
   }
   if (wanted(plan.suites, "db")) {
@@ -241,13 +286,13 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
                             return pg::workload_from_string(m) == w;
                           })))
         continue;
-      std::vector<std::unique_ptr<probe>> probes;
-      for (const auto* t : ts)
-        probes.push_back(pg::make_probe(w, *t->postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t->path}, cfg.expect));
+      auto make = [&](const target& t) {
+        return pg::make_probe(w, *t.postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t.path}, cfg.expect);
+      };
       int n = pg::opens_connection(w) ? cfg.sampling.connect_samples
               : w == pg::workload::select1 ? cfg.sampling.samples
                                             : cfg.sampling.workload_samples;
-      measure(ctx, "pg", id, ts, std::move(probes), n, {{"suite", "db"}, {"operation", id}});
+      measure(ctx, "pg", id, ts, make, n, {{"suite", "db"}, {"operation", id}});
     }
   }
 

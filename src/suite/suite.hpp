@@ -1,6 +1,7 @@
 #pragma once
 /// The latency suites: which probes run against which targets, how they are
 /// sampled, and the measurements they produce.
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,10 +12,18 @@
 namespace cutover::suite {
 
 /// What `cutover bench` runs.
+/// An open loop at a fixed arrival rate (wrk2 / `pgbench -R` style).
+struct open_loop_plan {
+  double rate_per_s = 0;                             ///< operations per second per target; 0: closed loop
+  int connections = 1;                               ///< connections sharing the rate
+  std::chrono::nanoseconds duration{std::chrono::seconds(10)};  ///< length of the schedule per metric and target
+};
+
 struct bench_plan {
   std::vector<std::string> targets;  ///< target names; empty: every target
   std::vector<std::string> suites;   ///< "db", "redis", "net", "e2e"; empty: db and redis and net (e2e only when named)
   std::vector<std::string> metrics;  ///< metric ids or short names to keep; empty: all of the suite
+  open_loop_plan open_loop;          ///< rate > 0: every metric runs open loop per target (not paired)
 };
 
 /// Called after each measurement completes (for progress lines).
