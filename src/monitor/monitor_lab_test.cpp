@@ -38,7 +38,8 @@ class monitor_lab : public ::testing::Test {
 protected:
   void SetUp() override {
     auto file = lab_dir() / "cutover.json";
-    if (!std::filesystem::exists(file)) GTEST_SKIP() << "no lab at " << lab_dir();
+    // These tests require the lab fixture: a missing lab is a failure, not a skip.
+    ASSERT_TRUE(std::filesystem::exists(file)) << "no lab at " << lab_dir() << " (fixtures/lab/lab up)";
     cfg_ = load_config(file);
     out_ = std::filesystem::temp_directory_path() / ("cutover-monitor-lab-" + std::to_string(::getpid()));
     std::filesystem::remove_all(out_);
