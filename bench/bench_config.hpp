@@ -16,11 +16,7 @@ namespace cutover::bench {
 
 /// The config file to use; throws cutover::usage_error when there is none.
 inline std::filesystem::path config_path() {
-  if (const char* env = std::getenv("CUTOVER_CONFIG"); env && *env) return env;
-  const char* lab_dir = std::getenv("CUTOVER_LAB_DIR");
-  std::filesystem::path lab = lab_dir && *lab_dir ? std::filesystem::path(lab_dir)
-                                                  : std::filesystem::path(CUTOVER_SOURCE_DIR) / ".lab";
-  auto file = lab / "cutover.json";
+  auto file = test_config_path(CUTOVER_SOURCE_DIR);
   if (std::filesystem::exists(file)) return file;
   throw usage_error("no config: set CUTOVER_CONFIG, or start the lab (fixtures/lab/lab up); " + file.string() +
                     " does not exist");

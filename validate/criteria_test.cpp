@@ -24,11 +24,7 @@ namespace {
 using namespace cutover;
 
 /// The config under test: CUTOVER_CONFIG, else the lab's.
-std::filesystem::path config_path() {
-  if (const char* c = std::getenv("CUTOVER_CONFIG"); c && *c) return c;
-  if (const char* d = std::getenv("CUTOVER_LAB_DIR"); d && *d) return std::filesystem::path(d) / "cutover.json";
-  return std::filesystem::path(CUTOVER_SOURCE_DIR) / ".lab" / "cutover.json";
-}
+std::filesystem::path config_path() { return test_config_path(CUTOVER_SOURCE_DIR); }
 
 /// Stages a criterion is tested in: its own, or for "all" the two stages the
 /// lab reproduces. None for the criteria judged from the series that

@@ -404,6 +404,16 @@ config load_config(const std::filesystem::path& file) {
   return c;
 }
 
+std::filesystem::path lab_dir(const std::filesystem::path& repo_dir) {
+  if (const char* d = std::getenv("CUTOVER_LAB_DIR"); d && *d) return d;
+  return repo_dir / ".lab";
+}
+
+std::filesystem::path test_config_path(const std::filesystem::path& repo_dir) {
+  if (const char* c = std::getenv("CUTOVER_CONFIG"); c && *c) return c;
+  return lab_dir(repo_dir) / "cutover.json";
+}
+
 json to_redacted_json(const target& t) {
   json j{{"name", t.name}, {"path", t.path}};
   if (t.postgres) j["postgres"] = t.postgres->display();

@@ -148,6 +148,12 @@ config load_config(const std::filesystem::path& file);
 /// Same, from text (for tests); `origin` names it in errors.
 config parse_config(std::string_view text, std::string_view origin, const std::filesystem::path& base_dir = ".");
 
+/// The lab's state folder: $CUTOVER_LAB_DIR, else `<repo_dir>/.lab`.
+std::filesystem::path lab_dir(const std::filesystem::path& repo_dir);
+/// The config tests and benchmarks run against: $CUTOVER_CONFIG, else the
+/// lab's generated `cutover.json` (it may not exist: the caller says so).
+std::filesystem::path test_config_path(const std::filesystem::path& repo_dir);
+
 /// Parses a libpq URI (postgresql://user:pass@host:port/db?sslmode=...).
 pg_endpoint parse_pg_url(std::string_view url, std::string_view place);
 /// Parses redis://[user]:[pass]@host:port[/db].

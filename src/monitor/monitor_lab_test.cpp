@@ -16,10 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::filesystem::path lab_dir() {
-  if (const char* d = std::getenv("CUTOVER_LAB_DIR"); d && *d) return d;
-  return std::filesystem::path(CUTOVER_REPO_DIR) / ".lab";
-}
+std::filesystem::path lab_dir() { return cutover::lab_dir(CUTOVER_REPO_DIR); }
 
 std::string read_first_line(const std::filesystem::path& f) {
   std::ifstream in(f);

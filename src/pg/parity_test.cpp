@@ -27,10 +27,7 @@ std::string env(const char* name) {
 /// (or CUTOVER_CONFIG's) config, so CTest runs need no exported variables.
 pg_endpoint endpoint_of(const char* var, const char* target) {
   if (auto url = env(var); !url.empty()) return parse_pg_url(url, var);
-  std::filesystem::path file = !env("CUTOVER_CONFIG").empty() ? std::filesystem::path(env("CUTOVER_CONFIG"))
-                               : !env("CUTOVER_LAB_DIR").empty()
-                                   ? std::filesystem::path(env("CUTOVER_LAB_DIR")) / "cutover.json"
-                                   : std::filesystem::path(CUTOVER_SOURCE_DIR) / ".lab" / "cutover.json";
+  auto file = test_config_path(CUTOVER_SOURCE_DIR);
   auto cfg = load_config(file);
   const auto* t = cfg.find(target);
   if (!t || !t->postgres) throw error(file.string() + ": no target '" + target + "' with a postgres endpoint");
