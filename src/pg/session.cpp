@@ -68,8 +68,9 @@ std::string one_line(std::string_view s) {
   return scrub(out);
 }
 
-void to_rows(const pqxx::result& r, rows* out) {
-  if (!out) return;
+/// Copies a result out as text (only when asked for) and returns its row count.
+std::size_t to_rows(const pqxx::result& r, rows* out) {
+  if (!out) return r.size();
   out->clear();
   out->reserve(r.size());
   for (const auto& row : r) {
@@ -77,6 +78,7 @@ void to_rows(const pqxx::result& r, rows* out) {
     dst.reserve(row.size());
     for (const auto& f : row) dst.push_back(f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str()));
   }
+  return r.size();
 }
 
 }  // namespace
@@ -170,7 +172,7 @@ static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& d
 probe_result session::exec(std::string_view sql, rows* out) {
   return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
     pqxx::nontransaction tx(*impl_->conn);
-    to_rows(tx.exec(std::string(sql)), out);
+    last_rows_ = to_rows(tx.exec(std::string(sql)), out);
   });
 }
 
@@ -191,7 +193,7 @@ probe_result session::exec_params(std::string_view sql, const std::vector<std::o
   return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
     pqxx::nontransaction tx(*impl_->conn);
     auto v = raw(params);
-    to_rows(tx.exec_params(std::string(sql), as_params(v)), out);
+    last_rows_ = to_rows(tx.exec_params(std::string(sql), as_params(v)), out);
   });
 }
 
@@ -205,10 +207,10 @@ probe_result session::exec_prepared(const std::string& name, const std::vector<s
     pqxx::nontransaction tx(*impl_->conn);
     if (params.empty()) {
       auto r = tx.exec_prepared(name);
-      to_rows(r, out);
+      last_rows_ = to_rows(r, out);
     } else {
       auto v = raw(params);
-      to_rows(tx.exec_prepared(name, as_params(v)), out);
+      last_rows_ = to_rows(tx.exec_prepared(name, as_params(v)), out);
     }
   });
 }

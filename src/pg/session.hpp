@@ -52,6 +52,9 @@ public:
   probe_result exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params = {},
                              rows* out = nullptr);
 
+  /// Rows returned by the last successful statement (without copying them out).
+  std::size_t last_row_count() const noexcept { return last_rows_; }
+
   /// Asks the server what it sees of this connection (version, inet_server_addr, ...).
   path_fingerprint fingerprint();
   /// The endpoint, for display.
@@ -62,6 +65,7 @@ private:
   pg_endpoint endpoint_;
   session_options options_;
   std::unique_ptr<impl> impl_;
+  std::size_t last_rows_ = 0;
 };
 
 /// Maps a libpq/libpqxx error message (and SQLSTATE, when known) to an outcome.
