@@ -2,16 +2,12 @@
 
 #include <array>
 
+#include "core/named.hpp"
+
 namespace cutover::pg {
 namespace {
 
-struct workload_info {
-  workload w;
-  std::string_view id;
-  std::string_view short_name;
-};
-
-constexpr std::array<workload_info, 9> infos{{
+constexpr std::array<named<workload>, 9> infos{{
     {workload::connect, "pg.connect", "connect"},
     {workload::connect_query, "pg.connect_query", "connect_query"},
     {workload::select1, "pg.query.select1", "select1"},
@@ -22,9 +18,7 @@ constexpr std::array<workload_info, 9> infos{{
     {workload::schedule, "pg.query.schedule", "schedule"},
     {workload::booking_rollback, "pg.tx.booking_rollback", "booking_rollback"},
 }};
-constexpr std::array<workload, 9> order{workload::connect,    workload::connect_query, workload::select1,
-                                        workload::select1_simple, workload::now,       workload::auth_state,
-                                        workload::keys_by_ids, workload::schedule,     workload::booking_rollback};
+constexpr auto order = values_of(infos);
 
 /// A new connection per sample; optionally one query on it.
 class connect_probe final : public probe {
@@ -118,17 +112,9 @@ private:
 
 std::span<const workload> all_workloads() noexcept { return order; }
 
-std::string_view metric_id(workload w) noexcept {
-  for (const auto& i : infos)
-    if (i.w == w) return i.id;
-  return "pg.unknown";
-}
+std::string_view metric_id(workload w) noexcept { return id_of(infos, w, "pg.unknown"); }
 
-std::optional<workload> workload_from_string(std::string_view s) noexcept {
-  for (const auto& i : infos)
-    if (i.id == s || i.short_name == s) return i.w;
-  return std::nullopt;
-}
+std::optional<workload> workload_from_string(std::string_view s) noexcept { return find_named(infos, s); }
 
 bool opens_connection(workload w) noexcept { return w == workload::connect || w == workload::connect_query; }
 

@@ -3,22 +3,18 @@
 #include <array>
 #include <unistd.h>
 
+#include "core/named.hpp"
+
 namespace cutover::redis {
 namespace {
 
-struct workload_info {
-  workload w;
-  std::string_view id;
-  std::string_view short_name;
-};
-constexpr std::array<workload_info, 4> infos{{
+constexpr std::array<named<workload>, 4> infos{{
     {workload::ping, "redis.ping", "ping"},
     {workload::context_rw, "redis.context_rw", "context_rw"},
     {workload::queue_roundtrip, "redis.queue_roundtrip", "queue_roundtrip"},
     {workload::ping_pipeline, "redis.ping_pipeline16", "ping_pipeline16"},
 }};
-constexpr std::array<workload, 4> order{workload::ping, workload::context_rw, workload::queue_roundtrip,
-                                        workload::ping_pipeline};
+constexpr auto order = values_of(infos);
 
 /// A conversation context of the size the app keeps (last messages + metadata).
 std::string make_context_json() {
@@ -132,17 +128,9 @@ private:
 
 std::span<const workload> all_workloads() noexcept { return order; }
 
-std::string_view metric_id(workload w) noexcept {
-  for (const auto& i : infos)
-    if (i.w == w) return i.id;
-  return "redis.unknown";
-}
+std::string_view metric_id(workload w) noexcept { return id_of(infos, w, "redis.unknown"); }
 
-std::optional<workload> workload_from_string(std::string_view s) noexcept {
-  for (const auto& i : infos)
-    if (i.id == s || i.short_name == s) return i.w;
-  return std::nullopt;
-}
+std::optional<workload> workload_from_string(std::string_view s) noexcept { return find_named(infos, s); }
 
 std::unique_ptr<probe> make_probe(workload w, const redis_endpoint& e, const client_options& o) {
   switch (w) {
