@@ -32,7 +32,9 @@ function(cutover_add_unit_test name)
   # gtest_discover_tests cannot carry a list of labels, so a test binary has
   # one: `unit` (no network), or `lab` when it needs the lab fixture.
   if(ARG_FIXTURES)
-    set(props LABELS lab TIMEOUT 120 FIXTURES_REQUIRED "${ARG_FIXTURES}")
+    # CTest runs tests in parallel (ci/test); tests on the shared lab take
+    # turns, so one test's damage or load never meets another's measurement.
+    set(props LABELS lab TIMEOUT 120 FIXTURES_REQUIRED "${ARG_FIXTURES}" RESOURCE_LOCK lab)
   else()
     set(props LABELS unit TIMEOUT 120)
   endif()
@@ -68,7 +70,7 @@ function(cutover_add_bench name)
     add_test(NAME ${name}.smoke COMMAND ${name} --benchmark_min_time=0.01)
     set_tests_properties(${name}.smoke PROPERTIES LABELS bench-smoke TIMEOUT 300)
     if(ARG_FIXTURES)
-      set_tests_properties(${name}.smoke PROPERTIES FIXTURES_REQUIRED "${ARG_FIXTURES}")
+      set_tests_properties(${name}.smoke PROPERTIES FIXTURES_REQUIRED "${ARG_FIXTURES}" RESOURCE_LOCK lab)
     endif()
   endif()
 endfunction()
