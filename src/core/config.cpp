@@ -384,10 +384,12 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     if (!j["criteria"].is_object()) r.fail("criteria", "expected an object keyed by criterion id");
     for (auto& [id, v] : j["criteria"].items()) {
       auto place = "criteria." + id;
-      r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command", "note"});
+      r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command", "note", "recheck_ms"});
       if (v.contains("waive") && (!v["waive"].is_string() || v["waive"].get<std::string>().empty()))
         r.fail(place + ".waive", "a waiver needs a written reason");
       if (v.contains("threshold") && !v["threshold"].is_number()) r.fail(place + ".threshold", "expected a number");
+      if (v.contains("recheck_ms") && (!v["recheck_ms"].is_number_integer() || v["recheck_ms"].get<std::int64_t>() < 0))
+        r.fail(place + ".recheck_ms", "expected milliseconds, a whole number >= 0");
     }
     c.criteria = j["criteria"];
   }

@@ -1,6 +1,7 @@
 #include "criteria/data_checks.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/error.hpp"
 #include "pg/parity.hpp"
@@ -11,32 +12,6 @@ namespace {
 
 using report::criterion_result;
 using report::status;
-
-/// Both sides of the data migration, connected; throws cutover::error with
-/// the failing side's message when either cannot be reached.
-struct both_sides {
-  pg::session source;
-  pg::session target;
-  both_sides(const context& ctx, std::string_view id)
-      : source(endpoint(ctx, "source"), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, "source"}),
-        target(endpoint(ctx, ctx.target_for(id)), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(id)}) {
-    if (auto r = source.connect(); !r.ok()) throw error("source: " + r.message);
-    if (auto r = target.connect(); !r.ok()) throw error("target: " + r.message);
-  }
-  static const pg_endpoint& endpoint(const context& ctx, const std::string& name) {
-    const auto* t = ctx.cfg.find(name);
-    if (!t || !t->postgres) throw error("no target '" + name + "' with a postgres endpoint in the config");
-    return *t->postgres;
-  }
-};
-
-/// At most `n` lines joined, with a count of the rest.
-std::string first_lines(const std::vector<std::string>& lines, std::size_t n = 5) {
-  std::string out;
-  for (std::size_t i = 0; i < std::min(n, lines.size()); ++i) out += (out.empty() ? "" : "; ") + lines[i];
-  if (lines.size() > n) out += "; and " + std::to_string(lines.size() - n) + " more";
-  return out;
-}
 
 void eval_schema(const context& ctx, criterion_result& out) {
   both_sides db(ctx, out.id);
@@ -75,17 +50,38 @@ void eval_rows(const context& ctx, criterion_result& out) {
 
 void eval_content(const context& ctx, criterion_result& out) {
   both_sides db(ctx, out.id);
-  auto diff = pg::compare_content(db.source, db.target, ctx.cfg.expect.tables);
+  pg::content_options options;
+  // Statements aim at a quarter of the statement timeout, so a slow server still finishes each one.
+  options.statement_budget = std::max(std::chrono::milliseconds(100), ctx.cfg.timeouts.statement / 4);
+  const auto& s = ctx.settings(out.id);
+  if (s.contains("recheck_ms")) options.recheck_delay = std::chrono::milliseconds(s["recheck_ms"].get<std::int64_t>());
+  auto diff = pg::compare_content(db.source, db.target, ctx.cfg.expect.tables, options);
   auto lines = diff.lines();
   if (!diff.status.ok() && lines.empty()) lines.push_back(diff.status.message);
   std::int64_t rows = 0;
-  for (const auto& t : diff.tables) rows += t.source_rows;
+  std::size_t caught_up = 0;
+  std::vector<std::string> changing;
+  for (const auto& t : diff.tables) {
+    rows += t.source_rows;
+    caught_up += t.caught_up;
+    for (const auto& k : t.changed_during_check) changing.push_back("table " + t.table + " " + k.key);
+  }
   out.measured = static_cast<std::int64_t>(lines.size());
   out.unit = "differences";
-  out.status = diff.equal() ? status::pass : diff.status.ok() ? status::fail : status::error;
-  out.detail = diff.equal() ? std::to_string(diff.tables.size()) + " tables, " + std::to_string(rows) +
-                                  " rows hashed in the database, all equal"
-                            : first_lines(lines);
+  const std::string live = caught_up ? "; " + std::to_string(caught_up) + " rows differed, then matched at the re-check" : "";
+  if (!diff.equal()) {
+    out.status = diff.status.ok() ? status::fail : status::error;
+    out.detail = first_lines(lines) + (changing.empty() ? "" : "; changed during the check (not judged): " + first_lines(changing, 3)) + live;
+  } else if (!changing.empty()) {
+    // Rows still moving on the source cannot be judged: neither equal nor different.
+    out.status = status::inconclusive;
+    out.detail = std::to_string(changing.size()) + " rows changed during the check and still differ (source still "
+                 "taking writes?): " + first_lines(changing, 3) + "; no row really differs" + live;
+  } else {
+    out.status = status::pass;
+    out.detail = std::to_string(diff.tables.size()) + " tables, " + std::to_string(rows) +
+                 " rows hashed in the database, all equal" + live;
+  }
 }
 
 void eval_baileys_auth(const context& ctx, criterion_result& out) {
@@ -130,6 +126,27 @@ void eval_baileys_keys(const context& ctx, criterion_result& out) {
 }
 
 }  // namespace
+
+both_sides::both_sides(const context& ctx, std::string_view id)
+    : source(endpoint(ctx, "source"), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, "source"}),
+      target(endpoint(ctx, ctx.target_for(id)),
+             {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(id)}) {
+  if (auto r = source.connect(); !r.ok()) throw error("source: " + r.message);
+  if (auto r = target.connect(); !r.ok()) throw error("target: " + r.message);
+}
+
+const pg_endpoint& both_sides::endpoint(const context& ctx, const std::string& name) {
+  const auto* t = ctx.cfg.find(name);
+  if (!t || !t->postgres) throw error("no target '" + name + "' with a postgres endpoint in the config");
+  return *t->postgres;
+}
+
+std::string first_lines(const std::vector<std::string>& lines, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < std::min(n, lines.size()); ++i) out += (out.empty() ? "" : "; ") + lines[i];
+  if (lines.size() > n) out += "; and " + std::to_string(lines.size() - n) + " more";
+  return out;
+}
 
 void add_data_checks(std::vector<definition>& d) {
   using report::severity;

@@ -1,10 +1,27 @@
 #pragma once
 /// The data-migration criteria (schema, rows, content, Baileys), source vs target.
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "criteria/criteria.hpp"
+#include "pg/session.hpp"
 
 namespace cutover::criteria {
+
+/// Both sides of the data migration, connected: the source config's role on
+/// the source, the criterion's target (the app's role) on the target. Throws
+/// cutover::error with the failing side's message when either cannot be reached.
+struct both_sides {
+  pg::session source;  ///< the source database
+  pg::session target;  ///< the criterion's target database
+  both_sides(const context& ctx, std::string_view id);
+  /// The postgres endpoint of target `name`; throws cutover::error when there is none.
+  static const pg_endpoint& endpoint(const context& ctx, const std::string& name);
+};
+
+/// At most `n` lines joined with "; ", with a count of the rest.
+std::string first_lines(const std::vector<std::string>& lines, std::size_t n = 5);
 
 /// Appends db.schema.parity, db.rows.parity, db.content.parity, baileys.auth and baileys.keys.
 void add_data_checks(std::vector<definition>& list);

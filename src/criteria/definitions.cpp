@@ -13,6 +13,7 @@
 #include "criteria/app_checks.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/data_checks.hpp"
+#include "criteria/usable_checks.hpp"
 #include "net/tcp_probe.hpp"
 #include "pg/session.hpp"
 #include "redis/client.hpp"
@@ -519,6 +520,7 @@ std::vector<definition> make_all() {
   d.push_back({"db.auth", "PostgreSQL refuses a wrong password", {"all"}, severity::primary, "", "", 0, "", nullptr,
                eval_db_auth});
   add_data_checks(d);
+  add_usable_checks(d);
   d.push_back({"env.required", "The app's .env has every required variable, points at the private network, and works",
                {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_env_required});
   d.push_back({"net.private.reachable", "TCP connect to the database over the private network", {"server-migration"},

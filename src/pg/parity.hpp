@@ -4,8 +4,10 @@
 /// Read-only: every function only runs SELECTs (and session-local SETs).
 /// Every statement is bounded by the session's statement timeout; database
 /// faults come back as a `probe_result` inside the result, never as exceptions.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -108,35 +110,25 @@ count_diff diff_counts(const row_counts& source, const row_counts& target);
 
 // ---- db.content.parity ------------------------------------------------------
 
-/// A primary-key range: lower inclusive, upper exclusive; empty means unbounded.
-/// Values are the key columns as text, in key order.
-struct key_range {
-  std::vector<std::string> lower;  ///< first key of the range, or empty (from the start)
-  std::vector<std::string> upper;  ///< first key after the range, or empty (to the end)
-  /// e.g. "[(962302, pre-key, 17) .. end)".
-  std::string display() const;
-};
-
 /// One row whose content differs or that exists on one side only.
 struct key_mismatch {
   std::string key;   ///< the primary key as a JSON array, e.g. [962302, "pre-key", "17"]
   std::string kind;  ///< "differs", "missing in target", "extra in target"
 };
 
-/// Rows of one key range whose hashes differ, capped.
+/// Rows of one bucket whose hashes differ, capped.
 struct key_list {
   probe_result status;              ///< ok, or why the keys could not be listed
-  std::vector<key_mismatch> keys;   ///< at most `cap` entries, source key order first
-  std::size_t total = 0;            ///< how many mismatching keys there are in the range
+  std::vector<key_mismatch> keys;   ///< at most `max_keys` entries, by key
+  std::size_t total = 0;            ///< how many mismatching keys there are in the bucket
 };
 
-/// A chunk whose hash differs between source and target.
+/// A bucket whose hash differs between source and target.
 struct chunk_mismatch {
-  std::size_t index = 0;          ///< chunk number, from 0, in key order
-  key_range range;                ///< the chunk's key range
-  std::int64_t source_rows = 0;   ///< rows in the range on the source
-  std::int64_t target_rows = 0;   ///< rows in the range on the target
-  key_list keys;                  ///< the mismatching keys (empty for tables without a primary key)
+  std::size_t index = 0;          ///< bucket number, from 0
+  std::int64_t source_rows = 0;   ///< rows in the bucket on the source
+  std::int64_t target_rows = 0;   ///< rows in the bucket on the target
+  key_list keys;                  ///< the mismatching keys (not listed for tables without a primary key)
 };
 
 /// Content comparison of one table.
@@ -144,12 +136,15 @@ struct table_content {
   std::string table;                      ///< table name (unqualified)
   probe_result status;                    ///< ok, or why it could not be compared
   std::vector<std::string> key_columns;   ///< primary key columns (source); empty: none
-  std::size_t chunks = 0;                 ///< chunks compared
+  std::size_t chunks = 0;                 ///< buckets compared
   std::int64_t source_rows = 0;           ///< rows hashed on the source
   std::int64_t target_rows = 0;           ///< rows hashed on the target
-  std::vector<chunk_mismatch> mismatches; ///< chunks whose hash differs
-  std::string note;                       ///< e.g. "no primary key: hashed as one chunk"
-  /// True when compared and every chunk matches.
+  std::vector<chunk_mismatch> mismatches; ///< buckets that really differ (after any re-check)
+  /// Rows that differed, then changed on either side before the re-check and still differ: not judged.
+  std::vector<key_mismatch> changed_during_check;
+  std::size_t caught_up = 0;              ///< rows that differed, changed, and then matched at the re-check
+  std::string note;                       ///< e.g. "no primary key: compared as a multiset of rows"
+  /// True when compared and no bucket really differs.
   bool equal() const noexcept { return status.ok() && mismatches.empty(); }
 };
 
@@ -157,27 +152,38 @@ struct table_content {
 struct content_diff {
   probe_result status;                ///< first failure, if any (each table also has its own)
   std::vector<table_content> tables;  ///< in the order requested (or by name)
-  /// True when every table was compared and matches.
+  /// True when every table was compared and no row really differs.
   bool equal() const noexcept;
+  /// Rows that changed during the check and could not be judged, over all tables.
+  std::size_t changed_during_check() const noexcept;
   /// One readable line per difference or failure (empty when equal).
   std::vector<std::string> lines() const;
 };
 
-/// Compares table contents by hashes computed in each database (see parity.cpp
-/// for the hash). Tables are split into chunks of `chunk_rows` source rows in
-/// primary-key order; each chunk's range is hashed on both sides, and a
-/// mismatching chunk is narrowed to keys (at most `max_keys` per chunk, for
-/// the first 10 mismatching chunks of a table). Each statement covers one
-/// chunk, so each stays within the sessions' statement timeout.
-/// `tables` empty: every base table of `schema` on the source.
-content_diff compare_content(session& source, session& target, const std::vector<std::string>& tables = {},
-                             std::int64_t chunk_rows = 10000, const std::string& schema = "public",
-                             std::size_t max_keys = 20);
+/// How compare_content splits, narrows and re-checks.
+struct content_options {
+  std::string schema = "public";           ///< schema of the tables
+  std::int64_t chunk_rows = 1000;          ///< rows per bucket (about): a mismatch is narrowed within one bucket
+  std::size_t max_keys = 20;               ///< keys listed per mismatching bucket
+  std::chrono::milliseconds statement_budget{1000};  ///< aim for statements this long (keep under statement_timeout)
+  /// Live source: wait this long, then re-read the mismatching rows on both
+  /// sides; rows that changed in between are reported apart (0: no re-check).
+  std::chrono::milliseconds recheck_delay{0};
+  /// Called after the delay, just before the re-check reads (tests change rows here).
+  std::function<void()> before_recheck;
+};
 
-/// Lists the primary keys in `range` whose row hash differs or that exist on
-/// one side only (at most `cap`). Pulls one (key, md5) pair per row of the range.
-key_list find_mismatched_keys(session& source, session& target, const std::string& table, const key_range& range,
-                              std::size_t cap = 20, const std::string& schema = "public");
+/// Compares table contents by hashes computed in each database, both sides at
+/// once. Every row is hashed from its canonical text (docs/content-hash.md)
+/// and added to the bucket of its primary key's hash, so the buckets do not
+/// depend on key order or collation. Each side is scanned in physical block
+/// ranges (TID range scans, PostgreSQL 14+) sized to `statement_budget`, and
+/// bucket sums are added up in the harness: memory stays at one entry per
+/// bucket whatever the table size. A mismatching bucket is narrowed to keys
+/// (at most `max_keys`, for the first 10 buckets of a table), then re-checked
+/// after `recheck_delay` if set. `tables` empty: every base table of the schema.
+content_diff compare_content(session& source, session& target, const std::vector<std::string>& tables = {},
+                             const content_options& options = {});
 
 // ---- baileys.auth / baileys.keys --------------------------------------------
 
