@@ -174,7 +174,7 @@ struct content_options {
 };
 
 /// Compares table contents by hashes computed in each database, both sides at
-/// once. Every row is hashed from its canonical text (docs/content-hash.md)
+/// once. Every row is hashed from its canonical text (src/pg/parity_content.md)
 /// and added to the bucket of its primary key's hash, so the buckets do not
 /// depend on key order or collation. Each side is scanned in physical block
 /// ranges (TID range scans, PostgreSQL 14+) sized to `statement_budget`, and

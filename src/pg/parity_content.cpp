@@ -1,5 +1,5 @@
 // db.content.parity: order-independent content hashes computed in both
-// databases at once (see docs/content-hash.md for the canonical row form).
+// databases at once (see src/pg/parity_content.md for the canonical row form).
 #include <algorithm>
 #include <chrono>
 #include <functional>

@@ -198,7 +198,7 @@ TEST_F(parity, a_missing_column_fails_the_table_by_name) {
   EXPECT_TRUE(has_line(c.lines(), "table t: columns differ; only in source: b")) << dump(c.lines());
 }
 
-// The canonical form, type by type (docs/content-hash.md): rows whose id is
+// The canonical form, type by type (src/pg/parity_content.md): rows whose id is
 // listed in `differs` hold values that must hash differently on the two sides;
 // every other row holds two spellings of the same value that must match.
 TEST_F(parity, canonical_form_matches_equal_values_and_tells_different_ones_apart) {
