@@ -14,6 +14,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/secret.hpp"
+#include "core/version.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/runner.hpp"
 #include "monitor/duration.hpp"
@@ -372,7 +373,9 @@ void add_check_flags(CLI::App* app, const char* default_timeout) {
 
 }  // namespace
 
-std::string version_text() { return std::string("cutover ") + CUTOVER_VERSION + " (git " + CUTOVER_GIT_SHA + ")"; }
+std::string version_text() {
+  return "cutover " + std::string(version()) + " (git " + std::string(git_sha()) + ")";
+}
 
 void register_commands(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Latency suites (PostgreSQL, Redis, TCP) per target");

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/named.hpp"
 #include "criteria/criteria.hpp"
 #include "report/console.hpp"
 #include "stats/compare.hpp"
@@ -20,7 +21,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 4> change_names{"improved", "regressed", "unchanged", "insufficient"};
+constexpr std::array<named<change>, 4> change_names{{{change::improved, "improved", {}},
+                                                     {change::regressed, "regressed", {}},
+                                                     {change::unchanged, "unchanged", {}},
+                                                     {change::insufficient, "insufficient", {}}}};
 
 // Expanding a histogram into values costs memory per sample; beyond this the
 // bucket counts are scaled down, which keeps the shape and the median.
@@ -311,13 +315,9 @@ std::pair<std::string, std::string> labels_of(const input& a, const input& b) {
 
 }  // namespace
 
-std::string_view to_string(change c) noexcept { return change_names[static_cast<std::size_t>(c)]; }
+std::string_view to_string(change c) noexcept { return id_of(change_names, c, "insufficient"); }
 
-std::optional<change> change_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < change_names.size(); ++i)
-    if (change_names[i] == s) return static_cast<change>(i);
-  return std::nullopt;
-}
+std::optional<change> change_from_string(std::string_view s) noexcept { return find_named(change_names, s); }
 
 json workload_fingerprint(const json& workload) {
   if (!workload.is_object()) return workload;

@@ -1,19 +1,24 @@
 #include "core/outcome.hpp"
 
-#include <array>
+#include "core/named.hpp"
 
 namespace cutover {
 namespace {
-constexpr std::array<std::string_view, outcome_count> names{
-    "ok", "timeout", "refused", "reset", "auth_failed", "protocol_error", "check_failed", "skipped", "error"};
-}
+constexpr std::array<named<outcome>, outcome_count> names{{
+    {outcome::ok, "ok", {}},
+    {outcome::timeout, "timeout", {}},
+    {outcome::refused, "refused", {}},
+    {outcome::reset, "reset", {}},
+    {outcome::auth_failed, "auth_failed", {}},
+    {outcome::protocol_error, "protocol_error", {}},
+    {outcome::check_failed, "check_failed", {}},
+    {outcome::skipped, "skipped", {}},
+    {outcome::error, "error", {}},
+}};
+}  // namespace
 
-std::string_view to_string(outcome o) noexcept { return names[static_cast<std::size_t>(o)]; }
+std::string_view to_string(outcome o) noexcept { return id_of(names, o, "error"); }
 
-std::optional<outcome> outcome_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == s) return static_cast<outcome>(i);
-  return std::nullopt;
-}
+std::optional<outcome> outcome_from_string(std::string_view s) noexcept { return find_named(names, s); }
 
 }  // namespace cutover

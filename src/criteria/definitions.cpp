@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "criteria/app_checks.hpp"
 #include "criteria/criteria.hpp"
@@ -423,14 +424,7 @@ const report::measurement* series_measurement(const context& ctx, const criterio
   return ctx.find(metric, name);
 }
 
-std::string hms(std::int64_t ns) {
-  auto s = ns / 1'000'000'000;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%lld", static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60),
-                static_cast<long long>(ns / 100'000'000 % 10));
-  return buf;
-}
+std::string hms(std::int64_t ns) { return clock_text(std::chrono::nanoseconds(ns), true); }
 
 std::string longest_outage(const json& w) {
   const json outages = w.value("outages", json::array());

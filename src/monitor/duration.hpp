@@ -1,17 +1,11 @@
 #pragma once
-/// Durations on the command line ("100ms", "60s", "48h") and as clock text.
-#include <chrono>
-#include <string>
-#include <string_view>
+/// Duration parsing and clock text moved to core (core/duration.hpp); these
+/// names remain for callers not yet switched to it.
+#include "core/duration.hpp"
 
 namespace cutover::monitor {
 
-/// Parses a positive duration: a number (decimals allowed) followed by one
-/// unit of ns, us, ms, s, m, h or d ("100ms", "1.5s", "48h"). Throws
-/// cutover::usage_error naming `what` for anything else (no unit, zero, negative).
-std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what = "duration");
-
-/// "HH:MM:SS" (hours grow past 99), or "HH:MM:SS.s" with `tenths`.
-std::string clock_text(std::chrono::nanoseconds d, bool tenths = false);
+using cutover::clock_text;
+using cutover::parse_duration;
 
 }  // namespace cutover::monitor

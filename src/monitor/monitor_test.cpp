@@ -7,7 +7,6 @@
 #include "core/error.hpp"
 #include "criteria/criteria.hpp"
 #include "monitor/checks.hpp"
-#include "monitor/duration.hpp"
 #include "monitor/outage.hpp"
 #include "monitor/prometheus.hpp"
 #include "monitor/run.hpp"
@@ -28,23 +27,6 @@ sample make(std::string c, std::int64_t start, std::int64_t lat, outcome o = out
   s.result = o;
   s.message = std::move(msg);
   return s;
-}
-
-TEST(duration, parses_units) {
-  EXPECT_EQ(parse_duration("100ms"), 100ms);
-  EXPECT_EQ(parse_duration("60s"), 60s);
-  EXPECT_EQ(parse_duration("48h"), 48h);
-  EXPECT_EQ(parse_duration("1.5s"), 1500ms);
-  EXPECT_EQ(parse_duration("5m"), 5min);
-  EXPECT_EQ(parse_duration("7d"), 168h);
-  EXPECT_EQ(parse_duration("250us"), 250us);
-  for (const char* bad : {"", "60", "s", "-1s", "0s", "1x", "1..2s", "ms100"}) EXPECT_THROW(parse_duration(bad), usage_error) << bad;
-}
-
-TEST(duration, clock_text) {
-  EXPECT_EQ(clock_text(133s), "00:02:13");
-  EXPECT_EQ(clock_text(3100ms, true), "00:00:03.1");
-  EXPECT_EQ(clock_text(100h), "100:00:00");
 }
 
 TEST(outage, one_interval_from_first_failure_to_first_success_end) {

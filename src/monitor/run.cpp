@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "core/secret.hpp"
 #include "criteria/criteria.hpp"
-#include "monitor/duration.hpp"
+#include "core/duration.hpp"
 #include "monitor/prometheus.hpp"
 #include "monitor/schedule.hpp"
 #include "stats/recorder.hpp"

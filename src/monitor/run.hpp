@@ -33,7 +33,7 @@ struct monitor_options {
 };
 
 /// Runs the monitor until its end or `stop`; writes out_dir/report.json and
-/// report.md (also every hour while running). `base` carries the run
+/// report.md (also every 5 minutes while running). `base` carries the run
 /// metadata. Throws cutover::error for bad options before sampling starts.
 report::report run_monitor(const config& cfg, const monitor_options& options, report::report base,
                            std::atomic<bool>& stop, std::ostream& log);

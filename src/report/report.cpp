@@ -12,15 +12,25 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/named.hpp"
 #include "core/secret.hpp"
+#include "core/version.hpp"
 
 namespace cutover::report {
 namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 6> status_names{"pass", "fail", "error", "skipped", "waived", "inconclusive"};
-constexpr std::array<std::string_view, 3> severity_names{"primary", "secondary", "info"};
+constexpr std::array<named<status>, 6> status_names{{{status::pass, "pass", {}},
+                                                      {status::fail, "fail", {}},
+                                                      {status::error, "error", {}},
+                                                      {status::skipped, "skipped", {}},
+                                                      {status::waived, "waived", {}},
+                                                      {status::inconclusive, "inconclusive", {}}}};
+constexpr std::array<named<severity>, 3> severity_names{
+    {{severity::primary, "primary", {}}, {severity::secondary, "secondary", {}}, {severity::info, "info", {}}}};
+constexpr std::array<named<decision>, 3> decision_names{
+    {{decision::go, "GO", {}}, {decision::no_go, "NO-GO", {}}, {decision::inconclusive, "INCONCLUSIVE", {}}}};
 
 json fingerprint_json(const path_fingerprint& f) {
   return {{"endpoint", f.endpoint}, {"resolved", f.resolved}, {"server_version", f.server_version},
@@ -40,26 +50,12 @@ path_fingerprint fingerprint_from(const json& j) {
 
 }  // namespace
 
-std::string_view to_string(status s) noexcept { return status_names[static_cast<std::size_t>(s)]; }
-std::optional<status> status_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < status_names.size(); ++i)
-    if (status_names[i] == s) return static_cast<status>(i);
-  return std::nullopt;
-}
-std::string_view to_string(severity s) noexcept { return severity_names[static_cast<std::size_t>(s)]; }
-std::optional<severity> severity_from_string(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < severity_names.size(); ++i)
-    if (severity_names[i] == s) return static_cast<severity>(i);
-  return std::nullopt;
-}
-std::string_view to_string(decision d) noexcept {
-  switch (d) {
-    case decision::go: return "GO";
-    case decision::no_go: return "NO-GO";
-    case decision::inconclusive: return "INCONCLUSIVE";
-  }
-  return "NO-GO";
-}
+std::string_view to_string(status s) noexcept { return id_of(status_names, s, "error"); }
+std::optional<status> status_from_string(std::string_view s) noexcept { return find_named(status_names, s); }
+std::string_view to_string(severity s) noexcept { return id_of(severity_names, s, "primary"); }
+std::optional<severity> severity_from_string(std::string_view s) noexcept { return find_named(severity_names, s); }
+std::string_view to_string(decision d) noexcept { return id_of(decision_names, d, "NO-GO"); }
+std::optional<decision> decision_from_string(std::string_view s) noexcept { return find_named(decision_names, s); }
 int exit_code(decision d) noexcept { return d == decision::go ? 0 : d == decision::inconclusive ? 3 : 1; }
 
 const measurement* report::find(std::string_view metric, std::string_view target) const {
@@ -86,7 +82,7 @@ json to_json(const report& r) {
   json out{{"schema", "cutover/report"},
            {"schema_version", schema_version},
            {"kind", r.kind},
-           {"tool", {{"name", "cutover"}, {"version", CUTOVER_VERSION}, {"git_sha", CUTOVER_GIT_SHA}}},
+           {"tool", {{"name", "cutover"}, {"version", version()}, {"git_sha", git_sha()}}},
            {"run", {{"id", r.run.id}, {"command", r.run.command}, {"stage", r.run.stage}, {"profile", r.run.profile},
                     {"host", r.run.host}, {"started_at", r.run.started_at}, {"finished_at", r.run.finished_at}}},
            {"targets", r.targets},
@@ -146,8 +142,8 @@ report from_json(const json& j, std::string_view origin) {
     if (j.contains("verdict")) {
       const auto& v = j["verdict"];
       verdict x;
-      auto d = v.at("decision").get<std::string>();
-      x.decision = d == "GO" ? decision::go : d == "INCONCLUSIVE" ? decision::inconclusive : decision::no_go;
+      // An unknown decision reads as NO-GO: never a false GO.
+      x.decision = decision_from_string(v.at("decision").get<std::string>()).value_or(decision::no_go);
       x.reasons = v.value("reasons", std::vector<std::string>{});
       x.policy = v.value("policy", json::object());
       r.verdict = std::move(x);

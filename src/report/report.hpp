@@ -64,6 +64,8 @@ struct criterion_result {
 enum class decision { go, no_go, inconclusive };
 /// "GO", "NO-GO", "INCONCLUSIVE".
 std::string_view to_string(decision d) noexcept;
+/// Parses to_string(); nullopt when unknown.
+std::optional<decision> decision_from_string(std::string_view s) noexcept;
 /// Exit code of a decision: 0 GO, 1 NO-GO, 3 INCONCLUSIVE.
 int exit_code(decision d) noexcept;
 

@@ -1,12 +1,14 @@
-#include "monitor/duration.hpp"
+#include "core/duration.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 #include "core/error.hpp"
 
-namespace cutover::monitor {
+namespace cutover {
 
 std::chrono::nanoseconds parse_duration(std::string_view text, std::string_view what) {
   auto bad = [&](const char* why) {
@@ -49,4 +51,4 @@ std::string clock_text(std::chrono::nanoseconds d, bool tenths) {
   return buf;
 }
 
-}  // namespace cutover::monitor
+}  // namespace cutover
