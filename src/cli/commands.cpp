@@ -378,6 +378,11 @@ std::string version_text() {
 }
 
 void register_commands(CLI::App& app) {
+  // A fresh command line starts from the defaults (tests register several).
+  opts = {};
+  cmp = {};
+  soak = {};
+  handlers.clear();
   auto* bench = app.add_subcommand("bench", "Latency suites (PostgreSQL, Redis, TCP) per target");
   bench->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
   bench->add_option("--target", opts.targets, "Target name (repeatable; default: all)");
