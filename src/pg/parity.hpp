@@ -166,6 +166,9 @@ struct content_options {
   std::int64_t chunk_rows = 1000;          ///< rows per bucket (about): a mismatch is narrowed within one bucket
   std::size_t max_keys = 20;               ///< keys listed per mismatching bucket
   std::chrono::milliseconds statement_budget{1000};  ///< aim for statements this long (keep under statement_timeout)
+  /// Connections per side that scan a table's block ranges at once (the
+  /// given sessions plus workers - 1 more to the same servers; 1: no more).
+  std::size_t workers = 3;
   /// Live source: wait this long, then re-read the mismatching rows on both
   /// sides; rows that changed in between are reported apart (0: no re-check).
   std::chrono::milliseconds recheck_delay{0};
@@ -177,7 +180,8 @@ struct content_options {
 /// once. Every row is hashed from its canonical text (src/pg/parity_content.md)
 /// and added to the bucket of its primary key's hash, so the buckets do not
 /// depend on key order or collation. Each side is scanned in physical block
-/// ranges (TID range scans, PostgreSQL 14+) sized to `statement_budget`, and
+/// ranges (TID range scans, PostgreSQL 14+) sized to `statement_budget`, by
+/// `workers` connections per side, and
 /// bucket sums are added up in the harness: memory stays at one entry per
 /// bucket whatever the table size. A mismatching bucket is narrowed to keys
 /// (at most `max_keys`, for the first 10 buckets of a table), then re-checked

@@ -5,6 +5,8 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "pg/parity.hpp"
@@ -119,14 +121,19 @@ std::string prefixed(const std::vector<std::string>& quoted) {
   return join(v, ", ");
 }
 
+/// The connections of one side: the caller's session first, then workers.
+using side = std::vector<session*>;
+
 /// Runs `sql` (with `{where}`) over the table, in TID ranges sized to
-/// `budget` when the plan says so, else as one statement; `each` gets every
-/// statement's rows. Parameters in `p` come first; the range bounds follow.
-probe_result scan(session& s, const table_plan& plan, const std::string& sql, const params& p,
+/// `budget` when the plan says so (split into one contiguous slice per
+/// connection of the side, scanned at once), else as one statement on the
+/// first connection. `each` gets every statement's rows (one call at a time).
+/// Parameters in `p` come first; the range bounds follow.
+probe_result scan(const side& ss, const table_plan& plan, const std::string& sql, const params& p,
                   std::chrono::milliseconds budget, const std::function<void(const rows&)>& each) {
   if (!plan.ranges) {
     rows r;
-    auto res = s.exec_params(substitute(sql, {{"where", "true"}}), p, &r);
+    auto res = ss.front()->exec_params(substitute(sql, {{"where", "true"}}), p, &r);
     if (res.ok()) each(r);
     return res;
   }
@@ -135,27 +142,45 @@ probe_result scan(session& s, const table_plan& plan, const std::string& sql, co
   const auto bounded = substitute(sql, {{"where", "ctid >= " + lo_param + " AND ctid < " + hi_param}});
   // The last range is open: rows written beyond the planned size still count.
   const auto open = substitute(sql, {{"where", "ctid >= " + lo_param}});
-  std::int64_t lo = 0, step = first_step_blocks;
-  for (;;) {
-    const bool last = lo + step >= plan.blocks;
-    params q = p;
-    q.emplace_back("(" + std::to_string(lo) + ",0)");
-    if (!last) q.emplace_back("(" + std::to_string(lo + step) + ",0)");
-    rows r;
-    const auto t0 = clock_type::now();
-    if (auto res = s.exec_params(last ? open : bounded, q, &r); !res.ok()) return res;
-    const auto took = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
-    each(r);
-    if (last) return {};
-    lo += step;
-    // Aim the next statement at the budget, changing the step at most 4x at a time.
-    const double scale = std::clamp(static_cast<double>(budget.count()) / std::max(took, 1.0), 0.25, 4.0);
-    step = std::max<std::int64_t>(min_step_blocks, static_cast<std::int64_t>(static_cast<double>(step) * scale));
-  }
+  std::mutex merge;
+  // Blocks [begin, end) on one connection; end < 0: to the end of the table.
+  auto slice = [&](session& s, std::int64_t begin, std::int64_t end) -> probe_result {
+    std::int64_t lo = begin, step = first_step_blocks;
+    for (;;) {
+      const bool last = end < 0 ? lo + step >= plan.blocks : lo + step >= end;
+      params q = p;
+      q.emplace_back("(" + std::to_string(lo) + ",0)");
+      if (!last || end >= 0) q.emplace_back("(" + std::to_string(last ? end : lo + step) + ",0)");
+      rows r;
+      const auto t0 = clock_type::now();
+      if (auto res = s.exec_params(last && end < 0 ? open : bounded, q, &r); !res.ok()) return res;
+      const auto took = std::chrono::duration<double, std::milli>(clock_type::now() - t0).count();
+      {
+        std::lock_guard lock(merge);
+        each(r);
+      }
+      if (last) return {};
+      lo += step;
+      // Aim the next statement at the budget, changing the step at most 4x at a time.
+      const double scale = std::clamp(static_cast<double>(budget.count()) / std::max(took, 1.0), 0.25, 4.0);
+      step = std::max<std::int64_t>(min_step_blocks, static_cast<std::int64_t>(static_cast<double>(step) * scale));
+    }
+  };
+  // Small tables are not worth more than one connection.
+  const auto n = static_cast<std::int64_t>(
+      std::clamp<std::size_t>(static_cast<std::size_t>(plan.blocks / first_step_blocks), 1, ss.size()));
+  std::vector<std::future<probe_result>> others;
+  for (std::int64_t i = 1; i < n; ++i)
+    others.push_back(std::async(std::launch::async, slice, std::ref(*ss[static_cast<std::size_t>(i)]),
+                                plan.blocks * i / n, i + 1 == n ? -1 : plan.blocks * (i + 1) / n));
+  auto first = slice(*ss.front(), 0, n == 1 ? -1 : plan.blocks / n);
+  for (auto& f : others)
+    if (auto r = f.get(); first.ok() && !r.ok()) first = r;
+  return first;
 }
 
 /// Bucket sums of one side.
-probe_result hash_buckets(session& s, const table_plan& plan, std::chrono::milliseconds budget,
+probe_result hash_buckets(const side& s, const table_plan& plan, std::chrono::milliseconds budget,
                           std::vector<bucket_sum>& out) {
   out.assign(plan.buckets, {});
   const std::string inner = plan.key_hash.empty() ? plan.row_hash + " AS h"
@@ -184,7 +209,7 @@ struct row_seen {
 };
 
 /// (key as JSON) -> row, for the rows of `buckets` on one side.
-probe_result rows_of_buckets(session& s, const table_plan& plan, const std::vector<std::size_t>& buckets,
+probe_result rows_of_buckets(const side& s, const table_plan& plan, const std::vector<std::size_t>& buckets,
                              std::chrono::milliseconds budget, std::map<std::string, row_seen>& out) {
   std::vector<std::string> numbers, key_text;
   for (auto b : buckets) numbers.push_back(std::to_string(b));
@@ -248,7 +273,7 @@ std::pair<probe_result, probe_result> both(const std::function<probe_result()>& 
 }
 
 /// Narrows mismatching buckets to keys, then (live source) re-checks them.
-void narrow(session& source, session& target, const table_plan& src, const table_plan& dst,
+void narrow(const side& source, const side& target, const table_plan& src, const table_plan& dst,
             const content_options& options, table_content& t) {
   std::vector<std::size_t> buckets;
   for (auto& m : t.mismatches) {
@@ -303,8 +328,8 @@ void narrow(session& source, session& target, const table_plan& src, const table
       if (s.bucket != m.index) continue;
       if (recheck && m.keys.keys.size() < options.max_keys) {
         std::optional<std::string> s2, d2;
-        auto [r1, r2] = both([&] { return hash_of_key(source, src, s.key_values, s2); },
-                             [&] { return hash_of_key(target, dst, s.key_values, d2); });
+        auto [r1, r2] = both([&] { return hash_of_key(*source.front(), src, s.key_values, s2); },
+                             [&] { return hash_of_key(*target.front(), dst, s.key_values, d2); });
         if (!r1.ok() || !r2.ok()) {
           m.keys.status = !r1.ok() ? with_context(r1, "source: re-check") : with_context(r2, "target: re-check");
         } else if (s2 == d2) {
@@ -327,7 +352,7 @@ void narrow(session& source, session& target, const table_plan& src, const table
     std::erase_if(t.mismatches, [](const chunk_mismatch& m) { return m.keys.status.ok() && m.keys.total == 0; });
 }
 
-table_content compare_table(session& source, session& target, const table_ref& src, const table_ref& dst,
+table_content compare_table(const side& source, const side& target, const table_ref& src, const table_ref& dst,
                             int source_version, int target_version, const content_options& options) {
   table_content t;
   t.table = src.name;
@@ -340,11 +365,11 @@ table_content compare_table(session& source, session& target, const table_ref& s
   a.qualified = src.qualified;
   b.qualified = dst.qualified;
   std::vector<std::string> cols_a, cols_b;
-  if (auto r = read_columns(source, src.qualified, cols_a); !r.ok()) {
+  if (auto r = read_columns(*source.front(), src.qualified, cols_a); !r.ok()) {
     t.status = with_context(r, "source");
     return t;
   }
-  if (auto r = read_columns(target, dst.qualified, cols_b); !r.ok()) {
+  if (auto r = read_columns(*target.front(), dst.qualified, cols_b); !r.ok()) {
     t.status = with_context(r, "target");
     return t;
   }
@@ -361,17 +386,17 @@ table_content compare_table(session& source, session& target, const table_ref& s
         true);
     return t;
   }
-  if (auto r = read_key(source, src.qualified, a); !r.ok()) {
+  if (auto r = read_key(*source.front(), src.qualified, a); !r.ok()) {
     t.status = with_context(r, "source");
     return t;
   }
   t.key_columns = a.key_names;
   std::int64_t estimate = 0, target_estimate = 0;
-  if (auto r = read_size(source, src.qualified, estimate, a.blocks); !r.ok()) {
+  if (auto r = read_size(*source.front(), src.qualified, estimate, a.blocks); !r.ok()) {
     t.status = with_context(r, "source");
     return t;
   }
-  if (auto r = read_size(target, dst.qualified, target_estimate, b.blocks); !r.ok()) {
+  if (auto r = read_size(*target.front(), dst.qualified, target_estimate, b.blocks); !r.ok()) {
     t.status = with_context(r, "target");
     return t;
   }
@@ -381,7 +406,9 @@ table_content compare_table(session& source, session& target, const table_ref& s
       std::clamp<std::int64_t>((estimate + options.chunk_rows - 1) / std::max<std::int64_t>(options.chunk_rows, 1), 1,
                                static_cast<std::int64_t>(max_buckets)));
   a.row_hash = "hashtextextended(ROW(" + prefixed(cols_a) + ")::text, 0)";
-  if (!a.key_quoted.empty()) a.key_hash = "hashtextextended(ROW(" + prefixed(a.key_quoted) + ")::text, 1)";
+  // A one-column key hashes its own text (cheaper than a row's).
+  if (a.key_quoted.size() == 1) a.key_hash = "hashtextextended(cutover_row_." + a.key_quoted[0] + "::text, 1)";
+  if (a.key_quoted.size() > 1) a.key_hash = "hashtextextended(ROW(" + prefixed(a.key_quoted) + ")::text, 1)";
   a.ranges = source_version >= 140000 && src.kind == "r";
   b.key_names = a.key_names;
   b.key_quoted = a.key_quoted;
@@ -487,8 +514,20 @@ content_diff compare_content(session& source, session& target, const std::vector
     out.status = with_context(r, "target");
     return out;
   }
+  // Worker connections: the same servers, roles and deadlines, the same pinned settings.
+  std::vector<std::unique_ptr<session>> extra;
+  side sides[2] = {{&source}, {&target}};
+  for (std::size_t w = 1; w < options.workers; ++w)
+    for (int i = 0; i < 2; ++i) {
+      auto& main = *sides[i].front();
+      auto s = std::make_unique<session>(main.endpoint(), main.options());
+      // A server short of connections still gets compared, only with fewer of them.
+      if (!s->connect().ok() || !s->exec(pin_sql).ok()) continue;
+      sides[i].push_back(s.get());
+      extra.push_back(std::move(s));
+    }
   for (std::size_t i = 0; i < src.size(); ++i) {
-    auto t = compare_table(source, target, src[i], dst.at(i), versions[0], versions[1], options);
+    auto t = compare_table(sides[0], sides[1], src[i], dst.at(i), versions[0], versions[1], options);
     if (!t.status.ok() && out.status.ok()) out.status = t.status;
     const bool broken = !source.connected() || !target.connected();
     out.tables.push_back(std::move(t));

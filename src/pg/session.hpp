@@ -59,6 +59,8 @@ public:
   path_fingerprint fingerprint();
   /// The endpoint, for display.
   const pg_endpoint& endpoint() const noexcept { return endpoint_; }
+  /// The deadlines it was made with (to open a sibling session on the same server).
+  const session_options& options() const noexcept { return options_; }
 
 private:
   struct impl;
