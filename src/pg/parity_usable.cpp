@@ -207,18 +207,23 @@ usable_findings check_sequences(session& target, const std::vector<std::string>&
 usable_findings check_privileges(session& source, session& target, const std::vector<std::string>& schemas) {
   const auto sql = substitute(R"sql(
     WITH rel AS (
-      SELECT c.oid, c.relkind,
+      SELECT c.oid, c.relkind, c.relowner,
              CASE c.relkind WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
                             WHEN 'f' THEN 'foreign table ' ELSE 'table ' END || format('%I.%I', n.nspname, c.relname) AS object
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY ($1::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {rel_not_member})
-    SELECT object, p, 'granted', false
+    SELECT object, p, 'granted', p IN ('TRUNCATE', 'REFERENCES', 'TRIGGER')
     FROM rel, unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) AS p
     WHERE relkind <> 'S' AND has_table_privilege(oid, p)
     UNION ALL
-    SELECT object, p, 'granted', false
+    SELECT object, p, 'granted', p <> 'USAGE'
     FROM rel, unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) AS p
     WHERE relkind = 'S' AND has_sequence_privilege(oid, p)
+    UNION ALL
+    -- The app's own schema migrations (ALTER TABLE, CREATE INDEX) need it to own its tables.
+    SELECT object, 'owner', CASE WHEN pg_has_role(current_user, relowner, 'USAGE') THEN 'the app role' ELSE 'another role' END,
+           false
+    FROM rel WHERE relkind IN ('r', 'p')
     UNION ALL
     SELECT 'schema ' || quote_ident(n.nspname), p, 'granted', false
     FROM pg_catalog.pg_namespace n, unnest(ARRAY['USAGE', 'CREATE']) AS p
@@ -398,7 +403,8 @@ usable_findings check_settings(session& source, session& target) {
   // search_path is compared as the schemas it reaches (the harness leaves it alone).
   static constexpr const char* sql = R"sql(
     SELECT 'setting ' || name, 'default', reset_val,
-           name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'client_encoding')
+           name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'client_encoding',
+                    'bytea_output', 'lc_monetary', 'lc_numeric')
     FROM pg_catalog.pg_settings
     WHERE name IN ('TimeZone', 'DateStyle', 'IntervalStyle', 'default_transaction_read_only',
                    'default_transaction_isolation', 'session_replication_role', 'standard_conforming_strings',

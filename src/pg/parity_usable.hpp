@@ -55,7 +55,10 @@ void diff_facts(const std::vector<catalog_fact>& source, const std::vector<catal
 usable_findings check_sequences(session& target, const std::vector<std::string>& schemas);
 
 /// Privileges the source role held on the source (tables, views, sequences,
-/// schemas, functions in `schemas`) that the target role lacks on the target.
+/// schemas, functions in `schemas`) that the target role lacks on the target,
+/// and tables the app role owned (or was a member of the owner of) on the
+/// source but not on the target (its migrations would fail). Missing
+/// TRUNCATE, REFERENCES, TRIGGER and sequence SELECT/UPDATE are notes.
 usable_findings check_privileges(session& source, session& target, const std::vector<std::string>& schemas);
 
 /// Invalid or unready indexes on the target; constraints NOT VALID and
