@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <span>
 
 #include "compare/comparison.hpp"
 #include "compare/render.hpp"
@@ -22,8 +23,7 @@
 #include "monitor/run.hpp"
 #include "monitor/schedule.hpp"
 #include "report/console.hpp"
-#include "report/html.hpp"
-#include "report/render.hpp"
+#include "report/sink.hpp"
 #include "report/report.hpp"
 #include "suite/suite.hpp"
 
@@ -90,7 +90,7 @@ report::report new_report(const config& cfg, std::string command) {
 
 void write_report(const report::report& r, const std::string& out) {
   if (out.empty()) return;
-  report::write_atomic(out, report::to_json(r).dump(2) + "\n");
+  report::write_atomic(out, report::render_json(r));
   std::cerr << "wrote " << out << '\n';
 }
 
@@ -150,24 +150,17 @@ void emit(const std::string& text, const std::string& file) {
   }
 }
 
-void render_to(const report::report& r, const std::string& format, const std::string& file) {
-  std::string text;
-  if (format == "md" || format == "markdown") text = report::render_markdown(r);
-  else if (format == "junit") text = report::render_junit(r);
-  else if (format == "json") text = report::to_json(r).dump(2) + "\n";
-  else if (format == "html") text = report::render_html(r);
-  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json, html)");
-  emit(text, file);
+/// Renders `doc` through the sink `format` of its table into `file` ("" or "-": stdout).
+template <class Doc>
+void render_to(const Doc& doc, std::span<const report::sink<Doc>> table, std::string_view format,
+               const std::string& file) {
+  emit(report::find_sink(table, format).render(doc), file);
 }
 
-void render_to(const compare::comparison& c, const std::string& format, const std::string& file) {
-  std::string text;
-  if (format == "md" || format == "markdown") text = compare::render_markdown(c);
-  else if (format == "junit") text = compare::render_junit(c);
-  else if (format == "json") text = compare::to_json(c).dump(2) + "\n";
-  else if (format == "html") text = compare::render_html(c);
-  else throw usage_error("--format: unknown format '" + format + "' (md, junit, json, html)");
-  emit(text, file);
+/// Writes `doc` through every sink of its table that names a file in `dir`.
+template <class Doc>
+void write_all(const Doc& doc, std::span<const report::sink<Doc>> table, const std::filesystem::path& dir) {
+  for (const auto& f : report::write_sinks(doc, table, dir)) std::cerr << "wrote " << f.string() << '\n';
 }
 
 /// A comparison report when the file says so (schema), else nullopt.
@@ -188,10 +181,12 @@ int run_render() {
   if (opts.formats.size() > 1 && (opts.out.empty() || opts.out == "-"))
     throw usage_error("several --format values need --out with a base name");
   for (const auto& f : opts.formats) {
-    std::string file = opts.out;
-    if (opts.formats.size() > 1) file += "." + std::string(f == "junit" ? "xml" : f);
-    if (c) render_to(*c, f, file);
-    else render_to(*r, f, file);
+    // Several formats: one file per sink, named by its extension.
+    auto suffix = [&](const auto& table) {
+      return opts.formats.size() > 1 ? "." + std::string(report::find_sink(table, f).extension) : std::string();
+    };
+    if (c) render_to(*c, compare::sinks(), f, opts.out + suffix(compare::sinks()));
+    else render_to(*r, report::sinks(), f, opts.out + suffix(report::sinks()));
   }
   return 0;
 }
@@ -215,7 +210,7 @@ int run_compare() {
   }
   compare::print_comparison(std::cout, c);
   print_comparison_criteria(c);
-  if (!cmp.out.empty()) render_to(c, "json", cmp.out);
+  if (!cmp.out.empty()) render_to(c, compare::sinks(), "json", cmp.out);
   return report::exit_code(c.verdict.decision);
 }
 
@@ -233,9 +228,7 @@ void compare_baseline(const compare::input& baseline, report::report& r, const s
     c.run.command = "gate";
     compare::print_comparison(std::cout, c);
     r.criteria.insert(r.criteria.end(), c.criteria.begin(), c.criteria.end());
-    render_to(c, "json", (dir / "compare.json").string());
-    render_to(c, "md", (dir / "compare.md").string());
-    render_to(c, "html", (dir / "compare.html").string());
+    write_all(c, compare::sinks(), dir);
   } catch (const config_error& e) {
     report::criterion_result k;
     k.id = "compare.no_regression";
@@ -266,10 +259,7 @@ int run_gate() {
   report::print_measurements(std::cout, r.measurements);
   if (baseline) compare_baseline(*baseline, r, dir);
   report::print_criteria(std::cout, r);
-  write_report(r, (dir / "report.json").string());
-  render_to(r, "md", (dir / "report.md").string());
-  render_to(r, "junit", (dir / "junit.xml").string());
-  render_to(r, "html", (dir / "report.html").string());
+  write_all(r, report::sinks(), dir);
   return report::exit_code(r.verdict->decision);
 }
 

@@ -12,7 +12,7 @@
 #include "core/error.hpp"
 #include "core/named.hpp"
 #include "criteria/criteria.hpp"
-#include "report/console.hpp"
+#include "report/format.hpp"
 #include "stats/compare.hpp"
 #include "stats/histogram.hpp"
 
@@ -38,7 +38,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string ratio_text(double r) { return fmt(r >= 100 ? "%.0fx" : r >= 10 ? "%.1fx" : "%.3gx", r); }
+using report::ratio_text;
 
 std::vector<std::int64_t> values_from_histogram(const json& h) {
   std::vector<std::int64_t> out;

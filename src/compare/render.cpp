@@ -1,8 +1,9 @@
 #include "compare/render.hpp"
 
+#include <array>
 #include <cstdio>
 
-#include "report/console.hpp"
+#include "report/format.hpp"
 #include "report/html.hpp"
 #include "report/render.hpp"
 
@@ -15,10 +16,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string ratio_text(const std::optional<double>& r) {
-  if (!r) return "n/a";
-  return fmt(*r >= 100 ? "%.0fx" : *r >= 10 ? "%.1fx" : "%.3gx", *r);
-}
+std::string ratio_text(const std::optional<double>& r) { return r ? report::ratio_text(*r) : "n/a"; }
 
 std::string interval_text(const row& r) {
   if (!r.ratio_lo || !r.ratio_hi) return "n/a";
@@ -170,6 +168,18 @@ std::string render_html(const comparison& c) {
   for (const auto& n : c.notes) body += "<p class=\"note\">" + xml_escape(n) + "</p>";
   body += "</main>";
   return report::html_page("cutover compare " + c.label_a + " vs " + c.label_b, body);
+}
+
+std::string render_json(const comparison& c) { return to_json(c).dump(2) + "\n"; }
+
+std::span<const report::sink<comparison>> sinks() {
+  static constexpr std::array<report::sink<comparison>, 4> table{{
+      {"json", "json", "compare.json", render_json},
+      {"md", "md", "compare.md", render_markdown},
+      {"junit", "xml", "", render_junit},
+      {"html", "html", "compare.html", render_html},
+  }};
+  return table;
 }
 
 }  // namespace cutover::compare

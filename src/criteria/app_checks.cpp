@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "e2e/checks.hpp"
 #include "e2e/message.hpp"
+#include "report/format.hpp"
 #include "stats/recorder.hpp"
 
 namespace cutover::criteria {
@@ -37,11 +38,7 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string secs(double ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, ns < 1e9 ? "%.1f ms" : "%.2f s", ns < 1e9 ? ns / 1e6 : ns / 1e9);
-  return buf;
-}
+std::string secs(double ns) { return report::human_ns(ns); }
 
 std::vector<need> e2e_needs(const context& ctx, std::string_view id, std::vector<std::string> metrics) {
   std::vector<need> out;

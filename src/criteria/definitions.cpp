@@ -14,6 +14,7 @@
 #include "criteria/app_checks.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/data_checks.hpp"
+#include "report/format.hpp"
 #include "criteria/usable_checks.hpp"
 #include "net/tcp_probe.hpp"
 #include "pg/session.hpp"
@@ -48,11 +49,7 @@ double max_error_ratio(const context& ctx, std::string_view id) {
   return s.contains("max_error_ratio") && s["max_error_ratio"].is_number() ? s["max_error_ratio"].get<double>() : 0.01;
 }
 
-std::string ms_text(double ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f ms", ns / 1e6);
-  return buf;
-}
+std::string ms_text(double ns) { return report::human_ns(ns); }
 
 /// Shared judgement of a measured latency: present, mostly successful,
 /// enough samples for the percentile, then compared with the threshold.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <ctime>
 #include <mutex>
@@ -407,8 +408,7 @@ report::report run_monitor(const config& cfg, const monitor_options& o, report::
       std::lock_guard lock(mu);
       r = monitor_report(cfg, stats, header, o, base);
     }
-    report::write_atomic(o.out_dir / "report.json", report::to_json(r).dump(2) + "\n");
-    report::write_atomic(o.out_dir / "report.md", render_metrics_to_track(r));
+    report::write_sinks(r, sinks(), o.out_dir);
     if (final_) log << "wrote " << (o.out_dir / "report.json").string() << " and report.md\n";
     return r;
   };
@@ -453,6 +453,14 @@ report::report run_monitor(const config& cfg, const monitor_options& o, report::
   if (!o.metrics_file.empty()) report::write_atomic(o.metrics_file, render_metrics());
   if (stop) log << "cutover monitor: stopped; --resume continues the series\n";
   return write_outputs(true);
+}
+
+std::span<const report::sink<report::report>> sinks() {
+  static constexpr std::array<report::sink<report::report>, 2> table{{
+      {"json", "json", "report.json", report::render_json},
+      {"md", "md", "report.md", render_metrics_to_track},
+  }};
+  return table;
 }
 
 std::string status_line(const series_stats& s, std::int64_t now_ns) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "monitor/checks.hpp"
 #include "monitor/series.hpp"
 #include "report/report.hpp"
+#include "report/sink.hpp"
 
 namespace cutover::monitor {
 
@@ -44,6 +46,9 @@ report::report monitor_report(const config& cfg, const series_stats& stats, cons
 
 /// The plan's "Metrics to Track" table (Day 0 / 1 / 3 / 7) and the outages, in Markdown, from a monitor report.
 std::string render_metrics_to_track(const report::report& r);
+/// The monitor report's sinks: json (report.json) and md (report.md, the
+/// "Metrics to Track" table) in the --out folder.
+std::span<const report::sink<report::report>> sinks();
 
 /// What `cutover downtime` does.
 struct downtime_options {

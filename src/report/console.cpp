@@ -16,44 +16,7 @@ std::string pad(std::string s, std::size_t w) {
   return s;
 }
 
-std::string errors_text(const stats::summary& s) {
-  if (s.errors.empty()) return "0";
-  std::string out;
-  for (const auto& [k, v] : s.errors) out += (out.empty() ? "" : ",") + std::to_string(v) + " " + k;
-  return out;
-}
-
 }  // namespace
-
-std::string human_ns(double ns) {
-  char buf[32];
-  if (ns < 1e3) std::snprintf(buf, sizeof buf, "%.0f ns", ns);
-  else if (ns < 1e6) std::snprintf(buf, sizeof buf, "%.1f us", ns / 1e3);
-  else if (ns < 1e9) std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
-  return buf;
-}
-
-std::string value_text(const nlohmann::json& v, const std::string& unit) {
-  if (v.is_null()) return "-";
-  if (v.is_object()) {
-    std::string out;
-    for (auto& [k, x] : v.items()) {
-      bool ns = k.size() > 3 && k.ends_with("_ns");
-      out += (out.empty() ? "" : ", ") + (ns ? k.substr(0, k.size() - 3) : k) + " " +
-             (ns && x.is_number() ? human_ns(x.get<double>()) : x.is_string() ? x.get<std::string>() : x.dump());
-    }
-    return out;
-  }
-  if (unit == "ns" && v.is_number()) return human_ns(v.get<double>());
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
-    return std::string(buf) + (unit.empty() ? "" : " " + unit);
-  }
-  return v.dump() + (unit.empty() || !v.is_number() ? "" : " " + unit);
-}
 
 void print_progress(std::ostream& os, const measurement& m) {
   os << "  " << pad(m.metric, 26) << pad(m.target, 9) << " n=" << pad(std::to_string(m.summary.count), 6)
@@ -88,9 +51,8 @@ void print_measurements(std::ostream& os, const std::vector<measurement>& ms) {
         os << "\ntunnel / private (p50)\n";
         header = true;
       }
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.1fx", static_cast<double>(a.summary.p50_ns) / static_cast<double>(b.summary.p50_ns));
-      os << "  " << pad(a.metric, 26) << pad(buf, 9) << human_ns(static_cast<double>(a.summary.p50_ns)) << " vs "
+      auto ratio = ratio_text(static_cast<double>(a.summary.p50_ns) / static_cast<double>(b.summary.p50_ns));
+      os << "  " << pad(a.metric, 26) << pad(ratio, 9) << human_ns(static_cast<double>(a.summary.p50_ns)) << " vs "
          << human_ns(static_cast<double>(b.summary.p50_ns)) << '\n';
     }
   }

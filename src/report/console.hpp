@@ -3,15 +3,10 @@
 #include <ostream>
 #include <vector>
 
+#include "report/format.hpp"
 #include "report/report.hpp"
 
 namespace cutover::report {
-
-/// Formats nanoseconds as a short human duration ("41.2 us", "20.6 ms").
-std::string human_ns(double ns);
-
-/// A criterion's measured or threshold value for people ("0.041 ms", "242 ratio").
-std::string value_text(const nlohmann::json& v, const std::string& unit);
 
 /// One progress line for a finished measurement.
 void print_progress(std::ostream& os, const measurement& m);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "report/console.hpp"
+#include "report/format.hpp"
 #include "report/render.hpp"
 #include "stats/histogram.hpp"
 
@@ -28,11 +28,6 @@ std::string num(double v) {
   return buf;
 }
 
-std::string ratio_text(double r) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, r >= 100 ? "%.0fx" : r >= 10 ? "%.1fx" : "%.2fx", r);
-  return buf;
-}
 
 // A histogram's non-empty buckets as (representative value in ns, count),
 // ascending; the midpoint is clamped to the exact min/max so the ends sit right.
@@ -393,13 +388,11 @@ std::string render_html(const report& r) {
       auto pct = [&](double p, std::int64_t v) {
         return s.claimed(p) ? human_ns(static_cast<double>(v)) : std::string("n/a");
       };
-      std::string errors;
-      for (const auto& [k, v] : s.errors) errors += (errors.empty() ? "" : ", ") + std::to_string(v) + " " + k;
       body += "<tr><td><code>" + xml_escape(m.metric) + "</code></td><td>" + xml_escape(m.target) + "</td><td>" +
               xml_escape(m.fingerprint.path) + "</td><td class=\"num\">" + std::to_string(s.count) +
               "</td><td class=\"num\">" + pct(50, s.p50_ns) + "</td><td class=\"num\">" + pct(90, s.p90_ns) +
               "</td><td class=\"num\">" + pct(99, s.p99_ns) + "</td><td class=\"num\">" +
-              human_ns(static_cast<double>(s.max_ns)) + "</td><td>" + xml_escape(errors.empty() ? "0" : errors) +
+              human_ns(static_cast<double>(s.max_ns)) + "</td><td>" + xml_escape(errors_text(s)) +
               "</td></tr>";
     }
     body += "</tbody></table>";

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "report/console.hpp"
+#include "report/format.hpp"
 
 namespace cutover::report {
 namespace {
@@ -74,12 +74,10 @@ std::string render_markdown(const report& r) {
     md += "| metric | target | path | n | p50 | p90 | p99 | max | errors |\n|---|---|---|---:|---:|---:|---:|---:|---|\n";
     for (const auto& m : r.measurements) {
       const auto& s = m.summary;
-      std::string errors;
-      for (const auto& [k, v] : s.errors) errors += (errors.empty() ? "" : ", ") + std::to_string(v) + " " + k;
       md += "| `" + m.metric + "` | " + m.target + " | " + m.fingerprint.path + " | " + std::to_string(s.count) + " | " +
             human_ns(static_cast<double>(s.p50_ns)) + " | " + human_ns(static_cast<double>(s.p90_ns)) + " | " +
             (s.claimed(99) ? human_ns(static_cast<double>(s.p99_ns)) : std::string("n/a")) + " | " +
-            human_ns(static_cast<double>(s.max_ns)) + " | " + (errors.empty() ? "0" : errors) + " |\n";
+            human_ns(static_cast<double>(s.max_ns)) + " | " + errors_text(s) + " |\n";
     }
     md += "\n</details>\n";
   }
