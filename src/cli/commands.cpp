@@ -19,6 +19,7 @@
 #include "criteria/criteria.hpp"
 #include "criteria/runner.hpp"
 #include "monitor/duration.hpp"
+#include "http/server.hpp"
 #include "monitor/prometheus.hpp"
 #include "monitor/run.hpp"
 #include "monitor/schedule.hpp"
@@ -315,7 +316,7 @@ int run_monitor() {
   o.listen = soak.listen;
   if (!opts.stage.empty()) o.stage = opts.stage;
   if (!soak.hourly_p99.empty()) o.hourly_p99 = monitor::parse_duration(soak.hourly_p99, "--hourly-p99");
-  if (!soak.listen.empty()) monitor::parse_loopback_listen(soak.listen);  // refuse before sampling starts
+  if (!soak.listen.empty()) http::parse_loopback_listen(soak.listen);  // refuse before sampling starts
   std::atomic<bool> stop{false};
   monitor::stop_on_signals(stop);
   opts.stage = o.stage;

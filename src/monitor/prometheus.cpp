@@ -1,20 +1,12 @@
 #include "monitor/prometheus.hpp"
 
 #include <cstdio>
-#include <thread>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include "core/error.hpp"
+#include "http/server.hpp"
 
 namespace cutover::monitor {
 namespace {
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 std::string num(double v) {
   char buf[40];
@@ -115,88 +107,29 @@ std::string render_prometheus(const series_stats& s) {
   return out;
 }
 
-std::pair<std::string, std::uint16_t> parse_loopback_listen(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) throw usage_error("--listen: expected 127.0.0.1:PORT");
-  std::string host(text.substr(0, colon));
-  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
-  if (ec || !addr.is_loopback())
-    throw usage_error("--listen: '" + host + "' is not a loopback address (use 127.0.0.1; metrics stay on this host)");
-  int port = 0;
-  try {
-    port = std::stoi(std::string(text.substr(colon + 1)));
-  } catch (const std::exception&) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535) throw usage_error("--listen: bad port in '" + std::string(text) + "'");
-  return {host, static_cast<std::uint16_t>(port)};
-}
-
 struct metrics_server::impl {
-  asio::io_context ioc;
-  asio::ip::tcp::acceptor acceptor{ioc};
+  // Only GET /metrics; the body is rendered per request.
+  explicit impl(std::function<std::string()> b)
+      : body(std::move(b)), srv([this](const http::request& q) { return on_request(q); }, std::chrono::seconds(5)) {}
+
+  http::response on_request(const http::request& q) {
+    if (q.method == "GET" && (q.target == "/metrics" || q.target.starts_with("/metrics?")))
+      return {200, "text/plain; version=0.0.4; charset=utf-8", body()};
+    return {404, "text/plain", "only GET /metrics here\n"};
+  }
+
   std::function<std::string()> body;
-  std::thread thread;
-
-  void accept() {
-    acceptor.async_accept([this](beast::error_code ec, asio::ip::tcp::socket sock) {
-      if (ec) return;
-      serve(std::make_shared<beast::tcp_stream>(std::move(sock)));
-      accept();
-    });
-  }
-
-  void serve(std::shared_ptr<beast::tcp_stream> stream) {
-    auto buffer = std::make_shared<beast::flat_buffer>();
-    auto req = std::make_shared<http::request<http::empty_body>>();
-    // A slow or idle client must not hold a connection forever.
-    stream->expires_after(std::chrono::seconds(5));
-    http::async_read(*stream, *buffer, *req, [this, stream, buffer, req](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      auto res = std::make_shared<http::response<http::string_body>>();
-      res->version(req->version());
-      res->keep_alive(false);
-      if (req->method() == http::verb::get && (req->target() == "/metrics" || req->target().starts_with("/metrics?"))) {
-        res->result(http::status::ok);
-        res->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        res->body() = body();
-      } else {
-        res->result(http::status::not_found);
-        res->set(http::field::content_type, "text/plain");
-        res->body() = "only GET /metrics here\n";
-      }
-      res->prepare_payload();
-      http::async_write(*stream, *res, [stream, res](beast::error_code, std::size_t) {
-        beast::error_code ignored;
-        stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-      });
-    });
-  }
+  http::server srv;  // last: stopped before `body` goes
 };
 
-metrics_server::metrics_server(std::string_view listen, std::function<std::string()> body) : impl_(new impl) {
-  auto [host, port] = parse_loopback_listen(listen);
-  impl_->body = std::move(body);
-  try {
-    asio::ip::tcp::endpoint ep(asio::ip::make_address(host), port);
-    impl_->acceptor.open(ep.protocol());
-    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-    impl_->acceptor.bind(ep);
-    impl_->acceptor.listen();
-  } catch (const std::exception& e) {
-    throw error("--listen " + std::string(listen) + ": " + e.what());
-  }
-  impl_->accept();
-  impl_->thread = std::thread([this] { impl_->ioc.run(); });
+metrics_server::metrics_server(std::string_view listen, std::function<std::string()> body)
+    : impl_(std::make_unique<impl>(std::move(body))) {
+  auto [host, port] = http::parse_loopback_listen(listen);
+  if (auto r = impl_->srv.start(host, port); !r.ok()) throw error("--listen " + std::string(listen) + ": " + r.message);
 }
 
-metrics_server::~metrics_server() {
-  impl_->ioc.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
-}
+metrics_server::~metrics_server() = default;
 
-std::uint16_t metrics_server::port() const noexcept { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t metrics_server::port() const noexcept { return impl_->srv.port(); }
 
 }  // namespace cutover::monitor

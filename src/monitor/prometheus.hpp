@@ -18,15 +18,13 @@ std::string render_prometheus(const series_stats& stats);
 /// Escapes a label value (backslash, double quote, newline).
 std::string prometheus_label(std::string_view value);
 
-/// Parses "127.0.0.1:PORT" or "[::1]:PORT"; throws cutover::usage_error for
-/// anything but a loopback address (metrics never leave the host).
-std::pair<std::string, std::uint16_t> parse_loopback_listen(std::string_view text);
-
-/// Serves GET /metrics on a loopback address from its own thread until
-/// destroyed; `body` is called per request (it must be thread-safe).
+/// Serves GET /metrics on a loopback address (an http::server) from its own
+/// thread until destroyed; `body` is called per request (it must be thread-safe).
 class metrics_server {
 public:
-  /// Binds and starts; throws cutover::error when the address cannot be bound.
+  /// Binds `listen` ("127.0.0.1:PORT", see http::parse_loopback_listen) and
+  /// starts; throws cutover::usage_error for a non-loopback address,
+  /// cutover::error when it cannot be bound.
   metrics_server(std::string_view listen, std::function<std::string()> body);
   ~metrics_server();
   metrics_server(const metrics_server&) = delete;
