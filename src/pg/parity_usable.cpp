@@ -30,10 +30,20 @@ probe_result read_facts(session& s, std::string_view sql, const std::vector<std:
   return {};
 }
 
-/// Reads the same facts on both sides and compares them.
+/// Reads the same facts on both sides and compares them. Object names and
+/// definitions (pg_get_viewdef, format_type, ...) print schemas as the
+/// search_path makes them visible: with only pg_catalog on it, both sides
+/// qualify alike whatever the role's own search_path (`qualify` false: the
+/// query reads the role's own search_path).
 usable_findings compare_facts(session& source, session& target, std::string_view sql,
-                              const std::vector<std::string>& schemas, const fact_wording& wording) {
+                              const std::vector<std::string>& schemas, const fact_wording& wording,
+                              bool qualify = true) {
   usable_findings out;
+  for (auto* s : {&source, &target})
+    if (auto r = qualify ? s->exec("SET search_path = pg_catalog") : probe_result{}; !r.ok()) {
+      out.status = with_context(r, s == &source ? "source" : "target");
+      return out;
+    }
   std::vector<catalog_fact> a, b;
   if (auto r = read_facts(source, sql, schemas, a); !r.ok()) {
     out.status = with_context(r, "source");
@@ -416,7 +426,7 @@ usable_findings check_settings(session& source, session& target) {
     UNION ALL
     SELECT 'server', 'accepts writes', CASE WHEN pg_is_in_recovery() THEN 'no (a standby in recovery)' ELSE 'yes' END, false
     ORDER BY 1, 2)sql";
-  return compare_facts(source, target, sql, {}, {"missing in target", true});
+  return compare_facts(source, target, sql, {}, {"missing in target", true}, false);
 }
 
 // ---- collation ----------------------------------------------------------------
