@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,6 +15,7 @@
 #include "compare/render.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "core/secret.hpp"
 #include "core/version.hpp"
 #include "criteria/criteria.hpp"
@@ -59,6 +61,7 @@ struct compare_cli {
   std::vector<std::string> targets;
   std::string out;
   compare::options thresholds;
+  bool ratio_metric_given = false;  ///< --ratio-metric was on the command line
 };
 
 compare_cli cmp;
@@ -97,8 +100,28 @@ void write_report(const report::report& r, const std::string& out) {
 
 void progress_line(const report::measurement& m) { report::print_progress(std::cerr, m); }
 
+/// A target named with --target must have an endpoint for one of the chosen
+/// suites: a bench that measures nothing must not pass (checked before measuring).
+void check_bench_targets(const config& cfg) {
+  std::vector<std::string> suites = opts.suites;
+  if (suites.empty()) suites = {"db", "redis", "net"};
+  if (std::any_of(opts.metrics.begin(), opts.metrics.end(), [](const auto& m) { return m.starts_with("e2e."); }))
+    suites.push_back("e2e");
+  auto has = [&](const char* s) { return std::find(suites.begin(), suites.end(), s) != suites.end(); };
+  std::string list;
+  for (const auto& s : suites) list += (list.empty() ? "" : ", ") + s;
+  for (const auto& name : opts.targets) {
+    const auto* t = cfg.find(name);
+    if (!t) continue;  // suite::run_bench names it
+    if (((has("db") || has("net")) && t->postgres) || (has("redis") && t->redis) || (has("e2e") && t->http)) continue;
+    throw usage_error("--target " + name + ": nothing to measure for suite(s) " + list +
+                      " (the target has no postgres, redis or http endpoint for them)");
+  }
+}
+
 int run_bench() {
   auto cfg = load(opts.config);
+  check_bench_targets(cfg);
   auto r = new_report(cfg, "bench");
   r.kind = "measurements";
   std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per headline metric\n";
@@ -115,6 +138,8 @@ int run_bench() {
   report::print_measurements(std::cout, r.measurements);
   for (const auto& n : r.notes) std::cout << "note: " << n << '\n';
   write_report(r, opts.out);
+  if (r.measurements.empty())
+    throw config_error("nothing was measured: no selected target has an endpoint for the chosen suites and metrics");
   if (suite::has_failures(r.measurements)) {
     std::cerr << "cutover bench: some samples failed (see errors above)\n";
     return 1;
@@ -164,20 +189,14 @@ void write_all(const Doc& doc, std::span<const report::sink<Doc>> table, const s
   for (const auto& f : report::write_sinks(doc, table, dir)) std::cerr << "wrote " << f.string() << '\n';
 }
 
-/// A comparison report when the file says so (schema), else nullopt.
-std::optional<compare::comparison> read_comparison(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("schema", "") != "cutover/comparison") return std::nullopt;
-  return compare::from_json(j, file);
-}
-
 int run_render() {
   // Comparison reports render through their own sinks; anything else is read
   // as a go/no-go report (which gives the clear error when it is neither).
-  auto c = read_comparison(opts.input);
+  const auto j = read_json_file(opts.input);
+  std::optional<compare::comparison> c;
   std::optional<report::report> r;
-  if (!c) r = report::read_report(opts.input);
+  if (j.is_object() && j.contains("schema") && j["schema"] == "cutover/comparison") c = compare::from_json(j, opts.input);
+  else r = report::from_json(j, opts.input);
   if (opts.formats.empty()) opts.formats.push_back("md");
   if (opts.formats.size() > 1 && (opts.out.empty() || opts.out == "-"))
     throw usage_error("several --format values need --out with a base name");
@@ -199,15 +218,33 @@ void print_comparison_criteria(const compare::comparison& c) {
   report::print_criteria(std::cout, shell);
 }
 
+/// A metric named on the command line must be in an input: a typo would
+/// otherwise drop the criterion that reads it.
+void check_ratio_metric(const std::vector<compare::input>& inputs) {
+  if (!cmp.ratio_metric_given) return;
+  for (const auto& in : inputs)
+    for (const auto& s : in.series)
+      if (s.metric == cmp.thresholds.ratio_metric) return;
+  std::string known;
+  for (const auto& s : inputs.front().series)
+    if (known.find(s.metric) == std::string::npos) known += (known.empty() ? "" : ", ") + s.metric;
+  throw usage_error("--ratio-metric: no metric '" + cmp.thresholds.ratio_metric + "' in the inputs (" + known + ")");
+}
+
 int run_compare() {
   compare::comparison c;
   if (cmp.targets.empty()) {
     if (cmp.inputs.size() != 2) throw usage_error("compare needs BEFORE.json AFTER.json, or one report and --targets A,B");
-    c = compare::compare_inputs(compare::read_input(cmp.inputs[0]), compare::read_input(cmp.inputs[1]), cmp.thresholds);
+    auto a = compare::read_input(cmp.inputs[0]);
+    auto b = compare::read_input(cmp.inputs[1]);
+    check_ratio_metric({a, b});
+    c = compare::compare_inputs(a, b, cmp.thresholds);
   } else {
     if (cmp.targets.size() != 2 || cmp.inputs.size() != 1)
       throw usage_error("--targets takes two target names (A,B) and one report");
-    c = compare::compare_targets(compare::read_input(cmp.inputs[0]), cmp.targets[0], cmp.targets[1], cmp.thresholds);
+    auto in = compare::read_input(cmp.inputs[0]);
+    check_ratio_metric({in});
+    c = compare::compare_targets(in, cmp.targets[0], cmp.targets[1], cmp.thresholds);
   }
   compare::print_comparison(std::cout, c);
   print_comparison_criteria(c);
@@ -410,7 +447,11 @@ void register_commands(CLI::App& app) {
   compare->add_option("--alpha", t.alpha, "Mann-Whitney U significance level")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   compare->add_option("--min-ratio", t.min_ratio, "db.latency.improvement: A/B p50 ratio needed")->capture_default_str()
       ->check(CLI::PositiveNumber);
-  compare->add_option("--ratio-metric", t.ratio_metric, "Metric db.latency.improvement reads")->capture_default_str();
+  compare->add_option("--ratio-metric", t.ratio_metric, "Metric db.latency.improvement reads")->capture_default_str()
+      ->each([](const std::string&) { cmp.ratio_metric_given = true; });
+  compare->add_option("--max-error-ratio", t.max_error_ratio,
+                      "compare.no_regression: largest fraction of failed samples in B (when A failed fewer)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   compare->add_option("--max-regression", t.max_regression, "compare.no_regression: largest slowdown (0.10 = 10%)")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   compare->add_option("--seed", t.seed, "Bootstrap seed")->capture_default_str();

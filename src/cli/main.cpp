@@ -1,5 +1,10 @@
 // cutover: is this migration ready to go? See README.md and DESIGN.md.
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -8,17 +13,47 @@
 #include "core/error.hpp"
 #include "core/secret.hpp"
 
+namespace {
+
+// A closed stdout or stderr would hand its number to the next file opened (a
+// report's temporary file would receive the console output). Hold them with
+// read-only /dev/null: writes to them then fail, and the failure is seen.
+void hold_standard_streams() {
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO})
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      const int held = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (held >= 0 && held != fd) {
+        ::dup2(held, fd);
+        ::close(held);
+      }
+    }
+}
+
+// Whatever went to stdout must have arrived: `report render > /dev/full` is
+// output lost, not a success.
+int check_stdout(int rc) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout && std::fflush(stdout) == 0 && !std::ferror(stdout)) return rc;
+  std::cerr << "cutover: cannot write to standard output" << (errno ? std::string(": ") + std::strerror(errno) : "")
+            << '\n';
+  return rc == 0 ? 2 : rc;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace cutover;
+  hold_standard_streams();
   CLI::App app{"cutover: benchmark and validation harness that decides, with numbers, whether a migration is ready"};
   app.set_version_flag("--version", cli::version_text());
   app.require_subcommand(1);
   cli::register_commands(app);
   try {
     app.parse(argc, argv);
-    return cli::run_selected(app);
+    return check_stdout(cli::run_selected(app));
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    if (e.get_exit_code() == 0) return check_stdout(app.exit(e));  // --help, --version
     std::cerr << "cutover: " << scrub(e.what()) << " (see --help)\n";
     return 2;
   } catch (const cutover::error& e) {

@@ -6,10 +6,13 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "core/named.hpp"
 #include "criteria/criteria.hpp"
 #include "report/format.hpp"
@@ -27,8 +30,16 @@ constexpr std::array<named<change>, 4> change_names{{{change::improved, "improve
                                                      {change::insufficient, "insufficient", {}}}};
 
 // Expanding a histogram into values costs memory per sample; beyond this the
-// bucket counts are scaled down, which keeps the shape and the median.
+// bucket counts are scaled down, which keeps the shape and the median. The
+// per-input budget splits 8e6 values (64 MB) over the histograms to expand,
+// each getting at least 100 (a median and its interval still make sense).
 constexpr std::int64_t max_histogram_values = 1'000'000;
+constexpr std::int64_t histogram_values_per_input = 8'000'000;
+constexpr std::int64_t min_histogram_values = 100;
+// Bootstrap resamples over all rows of one comparison (2000 rows at the
+// default 2000 each), and the fewest a row gets when there are more rows.
+constexpr std::int64_t bootstrap_budget = 4'000'000;
+constexpr int min_resamples = 200;
 // compare.py's advice: fewer repetitions make the U test weak.
 constexpr std::size_t optimal_repetitions = 9;
 
@@ -40,19 +51,25 @@ std::string fmt(const char* f, double v) {
 
 using report::ratio_text;
 
-std::vector<std::int64_t> values_from_histogram(const json& h) {
+// Bucket midpoints, at most `cap` of them. The buckets, not the `count` field,
+// say how many values there are: a file claiming 1e12 values in its buckets
+// gets a scaled-down copy of their shape, never 1e12 allocations.
+std::vector<std::int64_t> values_from_histogram(const json& h, std::int64_t cap) {
   std::vector<std::int64_t> out;
-  if (!h.is_object() || !h.contains("buckets")) return out;
-  const auto count = h.value("count", std::int64_t{0});
-  const double scale = count > max_histogram_values ? static_cast<double>(max_histogram_values) / static_cast<double>(count) : 1.0;
-  const auto mn = h.value("min_ns", std::int64_t{0});
-  const auto mx = std::max(mn, h.value("max_ns", std::int64_t{0}));
+  if (!h.is_object() || !h.contains("buckets") || !h["buckets"].is_array()) return out;
+  double total = 0;
+  for (const auto& b : h["buckets"]) total += static_cast<double>(std::max<std::int64_t>(json_int64(b.at(1), "histogram bucket"), 0));
+  const double scale = total > static_cast<double>(cap) ? static_cast<double>(cap) / total : 1.0;
+  const auto mn = h.contains("min_ns") ? json_int64(h["min_ns"], "histogram min_ns") : 0;
+  const auto mx = std::max(mn, h.contains("max_ns") ? json_int64(h["max_ns"], "histogram max_ns") : 0);
+  out.reserve(static_cast<std::size_t>(std::min(total * scale, static_cast<double>(cap))) + h["buckets"].size());
   for (const auto& b : h["buckets"]) {
-    const auto i = b.at(0).get<std::size_t>();
-    if (i >= stats::histogram::bucket_count) continue;
+    const auto i = json_int64(b.at(0), "histogram bucket");
+    if (i < 0 || i >= static_cast<std::int64_t>(stats::histogram::bucket_count)) continue;
+    const auto index = static_cast<std::size_t>(i);
     // The midpoint as stats::histogram::value_at_percentile() reports it.
-    const auto mid = std::clamp(stats::histogram::bucket_lowest(i) + (stats::histogram::bucket_width(i) - 1) / 2, mn, mx);
-    const auto n = std::llround(static_cast<double>(b.at(1).get<std::int64_t>()) * scale);
+    const auto mid = std::clamp(stats::histogram::bucket_lowest(index) + (stats::histogram::bucket_width(index) - 1) / 2, mn, mx);
+    const auto n = std::llround(static_cast<double>(std::max<std::int64_t>(json_int64(b.at(1), "histogram bucket"), 0)) * scale);
     out.insert(out.end(), static_cast<std::size_t>(std::max<long long>(n, 0)), mid);
   }
   return out;
@@ -192,7 +209,15 @@ report::criterion_result improvement_criterion(const std::vector<const row*>& ro
   return c;
 }
 
-report::criterion_result no_regression_criterion(const std::vector<row>& rows, const options& opts) {
+// A metric's failed fraction: errors / (ok + errors); 0 without samples.
+double error_ratio(const side& s) {
+  const auto total = static_cast<double>(s.count) + static_cast<double>(s.errors);
+  return total > 0 ? static_cast<double>(s.errors) / total : 0;
+}
+
+// `lost`: metrics A had that B is missing or failed outright (always a failure).
+report::criterion_result no_regression_criterion(const std::vector<row>& rows, const std::vector<std::string>& lost,
+                                                 const options& opts) {
   report::criterion_result c;
   c.id = "compare.no_regression";
   c.title = "no metric regressed by more than " + fmt("%g", opts.max_regression * 100) + "%";
@@ -202,10 +227,16 @@ report::criterion_result no_regression_criterion(const std::vector<row>& rows, c
   c.threshold = opts.max_regression * 100;
   c.unit = "%";
   double worst = 0;
-  std::vector<std::string> over;
+  std::vector<std::string> over = lost;
   std::vector<std::string> unknown;
   for (const auto& r : rows) {
     const auto name = r.metric + (r.target.empty() ? "" : " (" + r.target + ")");
+    // Failed samples are a regression the latencies of the ok ones cannot show.
+    if (const double eb = error_ratio(r.b); eb > opts.max_error_ratio && eb > error_ratio(r.a)) {
+      over.push_back(name + " failed " + fmt("%.1f", eb * 100) + "% of samples in " + r.b.label + " (" +
+                     fmt("%.1f", error_ratio(r.a) * 100) + "% in " + r.a.label + ")");
+      continue;
+    }
     if (r.classification == change::insufficient) {
       unknown.push_back(name);
       continue;
@@ -218,7 +249,7 @@ report::criterion_result no_regression_criterion(const std::vector<row>& rows, c
   c.measured = std::round(worst * 1000) / 10;
   if (!over.empty()) {
     c.status = report::status::fail;
-    c.detail = "regressed: ";
+    c.detail = lost.empty() ? "regressed: " : "regressed or lost: ";
     for (std::size_t i = 0; i < over.size(); ++i) c.detail += (i ? ", " : "") + over[i];
   } else if (!unknown.empty()) {
     c.status = report::status::inconclusive;
@@ -240,7 +271,7 @@ input metadata_of(const input& in) {
 
 comparison finish(std::vector<std::pair<const metric_series*, const metric_series*>> pairs, const input& a, const input& b,
                   std::string mode, std::string label_a, std::string label_b, std::vector<std::string> notes,
-                  const options& opts) {
+                  const std::vector<std::string>& lost, const options& opts) {
   comparison c;
   c.run.id = report::new_run_id();
   c.run.command = "compare";
@@ -257,8 +288,19 @@ comparison finish(std::vector<std::pair<const metric_series*, const metric_serie
   c.notes = std::move(notes);
   for (const auto& n : a.notes) c.notes.push_back("A: " + n);
   for (const auto& n : b.notes) c.notes.push_back("B: " + n);
+  // The bootstrap costs its resamples per row: many rows share a fixed budget
+  // (so 100,000 metrics compare in seconds), never below 200 resamples each.
+  auto row_opts = opts;
+  if (!pairs.empty() && static_cast<std::int64_t>(opts.resamples) * static_cast<std::int64_t>(pairs.size()) > bootstrap_budget) {
+    row_opts.resamples = std::max(min_resamples, static_cast<int>(bootstrap_budget / static_cast<std::int64_t>(pairs.size())));
+    if (row_opts.resamples < opts.resamples)
+      c.notes.push_back("bootstrap resamples reduced from " + std::to_string(opts.resamples) + " to " +
+                        std::to_string(row_opts.resamples) + " per metric to compare " + std::to_string(pairs.size()) +
+                        " metrics in bounded time");
+  }
+  c.rows.reserve(pairs.size());
   for (const auto& [sa, sb] : pairs) {
-    c.rows.push_back(make_row(*sa, *sb, c.label_a, c.label_b, opts));
+    c.rows.push_back(make_row(*sa, *sb, c.label_a, c.label_b, row_opts));
     if (c.mode == "reports") c.rows.back().target = sa->target;
   }
 
@@ -290,7 +332,7 @@ comparison finish(std::vector<std::pair<const metric_series*, const metric_serie
     else
       c.criteria.push_back(improvement_criterion(headline, opts));
   }
-  c.criteria.push_back(no_regression_criterion(c.rows, opts));
+  c.criteria.push_back(no_regression_criterion(c.rows, lost, opts));
   c.verdict = criteria::decide(c.criteria);
   c.run.finished_at = report::now_rfc3339();
   return c;
@@ -303,6 +345,21 @@ void check_workloads(const metric_series& sa, const metric_series& sb, const std
     throw config_error("cannot compare " + what + ": the workload of " + sa.metric +
                        (sa.target.empty() ? "" : " on " + sa.target) + " differs (A " + wa.dump() + ", B " + wb.dump() +
                        ")");
+}
+
+std::string key_of(std::string_view metric, std::string_view target) {
+  std::string k(metric);
+  k += '\0';
+  k += target;
+  return k;
+}
+
+// Series by metric and target; the first of duplicates wins.
+std::unordered_map<std::string, const metric_series*> index_of(const std::vector<metric_series>& series) {
+  std::unordered_map<std::string, const metric_series*> index;
+  index.reserve(series.size());
+  for (const auto& s : series) index.emplace(key_of(s.metric, s.target), &s);
+  return index;
 }
 
 // Side labels for tables and legends: the file names, told apart when equal.
@@ -334,6 +391,11 @@ input from_report(const report::report& r, std::string file) {
   in.run_id = r.run.id;
   in.started_at = r.run.started_at;
   in.host = r.run.host;
+  const auto expanded = std::count_if(r.measurements.begin(), r.measurements.end(),
+                                      [](const report::measurement& m) { return m.samples_ns.empty(); });
+  const auto cap = std::clamp<std::int64_t>(histogram_values_per_input / std::max<std::int64_t>(expanded, 1),
+                                            min_histogram_values, max_histogram_values);
+  in.series.reserve(r.measurements.size());
   for (const auto& m : r.measurements) {
     metric_series s;
     s.metric = m.metric;
@@ -346,7 +408,7 @@ input from_report(const report::report& r, std::string file) {
       s.values = m.samples_ns;
       s.source = "samples";
     } else {
-      s.values = values_from_histogram(m.histogram);
+      s.values = values_from_histogram(m.histogram, cap);
       s.source = "histogram";
     }
     in.series.push_back(std::move(s));
@@ -380,9 +442,14 @@ input from_google_benchmark(const json& doc, std::string file) {
       const auto name = b.value("run_name", b.at("name").get<std::string>());
       if (b.value("error_occurred", false)) {
         in.notes.push_back(name + ": " + b.value("error_message", std::string("error")));
+        in.failed.push_back(in.notes.back());
         continue;
       }
-      const auto ps = std::llround(b.at("real_time").get<double>() * ps_per_unit(b.value("time_unit", "ns"), in.file));
+      const double t = b.at("real_time").get<double>() * ps_per_unit(b.value("time_unit", "ns"), in.file);
+      // A time no benchmark measures: negative, not a number, or beyond int64 picoseconds (106 days).
+      if (!std::isfinite(t) || t < 0 || t >= 9.2e18)
+        throw config_error(in.file + ": " + name + ": real_time " + b.at("real_time").dump() + " is not a duration");
+      const auto ps = std::llround(t);
       if (b.value("run_type", "iteration") == "aggregate") {
         // Only time aggregates are times; "cv" and user-defined ones are not.
         const auto agg = b.value("aggregate_name", "");
@@ -412,25 +479,17 @@ input from_google_benchmark(const json& doc, std::string file) {
   return in;
 }
 
-input read_input(const std::filesystem::path& file) {
-  std::ifstream f(file, std::ios::binary);
-  if (!f) throw config_error(file.string() + ": cannot read");
-  json j;
-  try {
-    j = json::parse(f);
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    auto at = what.find("at line");
-    throw config_error(file.string() + ": malformed JSON " + (at == std::string::npos ? what : what.substr(at)));
-  }
-  if (j.is_object() && j.value("schema", "") == "cutover/report")
-    return from_report(report::from_json(j, file.string()), file.string());
-  if (j.is_object() && j.contains("benchmarks") && j["benchmarks"].is_array())
-    return from_google_benchmark(j, file.string());
-  if (j.is_object() && j.value("schema", "") == "cutover/comparison")
-    throw config_error(file.string() + ": is a comparison report; compare reports or Google Benchmark files");
-  throw config_error(file.string() + ": neither a cutover report nor a Google Benchmark JSON file");
+input parse_input(std::string_view text, const std::string& origin) {
+  const auto j = parse_json(text, origin);
+  const auto schema = j.is_object() && j.contains("schema") ? j["schema"] : json();
+  if (schema == "cutover/report") return from_report(report::from_json(j, origin), origin);
+  if (j.is_object() && j.contains("benchmarks") && j["benchmarks"].is_array()) return from_google_benchmark(j, origin);
+  if (schema == "cutover/comparison")
+    throw config_error(origin + ": is a comparison report; compare reports or Google Benchmark files");
+  throw config_error(origin + ": neither a cutover report nor a Google Benchmark JSON file");
 }
+
+input read_input(const std::filesystem::path& file) { return parse_input(read_text_file(file), file.string()); }
 
 comparison compare_inputs(const input& a, const input& b, const options& opts) {
   if (a.kind != b.kind)
@@ -438,55 +497,69 @@ comparison compare_inputs(const input& a, const input& b, const options& opts) {
   const std::string what = a.file + " with " + b.file;
   std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
   std::vector<std::string> notes;
+  std::vector<std::string> lost;
+  // Hash lookups: a report may hold 100,000 measurements.
+  const auto index_a = index_of(a.series);
+  const auto index_b = index_of(b.series);
+  std::unordered_set<std::string> errored_in_b;
+  for (const auto& f : b.failed) errored_in_b.insert(f.substr(0, f.find(": ")));
   for (const auto& sa : a.series) {
-    auto it = std::find_if(b.series.begin(), b.series.end(),
-                           [&](const metric_series& sb) { return sb.metric == sa.metric && sb.target == sa.target; });
-    if (it == b.series.end()) {
-      notes.push_back("only in A: " + sa.metric + (sa.target.empty() ? "" : " on " + sa.target));
+    auto it = index_b.find(key_of(sa.metric, sa.target));
+    if (it == index_b.end()) {
+      const auto name = sa.metric + (sa.target.empty() ? "" : " on " + sa.target);
+      notes.push_back("only in A: " + name);
+      // A benchmark that ran before and errors now is reported as such below.
+      if (!errored_in_b.contains(sa.metric)) lost.push_back(name + " missing from " + b.label);
       continue;
     }
-    check_workloads(sa, *it, what);
-    pairs.emplace_back(&sa, &*it);
+    check_workloads(sa, *it->second, what);
+    pairs.emplace_back(&sa, it->second);
   }
-  for (const auto& sb : b.series) {
-    bool matched = std::any_of(a.series.begin(), a.series.end(),
-                               [&](const metric_series& sa) { return sb.metric == sa.metric && sb.target == sa.target; });
-    if (!matched) notes.push_back("only in B: " + sb.metric + (sb.target.empty() ? "" : " on " + sb.target));
+  for (const auto& sb : b.series)
+    if (!index_a.contains(key_of(sb.metric, sb.target)))
+      notes.push_back("only in B: " + sb.metric + (sb.target.empty() ? "" : " on " + sb.target));
+  bool errored = false;
+  for (const auto& f : b.failed) {
+    const auto name = f.substr(0, f.find(": "));
+    if (!index_a.contains(key_of(name, ""))) continue;
+    lost.push_back(name + " errored in " + b.label + " (" + f.substr(std::min(f.size(), name.size() + 2)) + ")");
+    errored = true;
   }
-  if (pairs.empty()) throw config_error("cannot compare " + what + ": no metric (id and target) in common");
+  if (pairs.empty() && !errored) throw config_error("cannot compare " + what + ": no metric (id and target) in common");
   auto [la, lb] = labels_of(a, b);
   return finish(std::move(pairs), a, b, a.kind == "google-benchmark" ? "google-benchmark" : "reports", la, lb,
-                std::move(notes), opts);
+                std::move(notes), lost, opts);
 }
 
 comparison compare_targets(const input& in, const std::string& target_a, const std::string& target_b,
                            const options& opts) {
   if (in.kind != "cutover-report") throw config_error(in.file + ": --targets needs a cutover report");
-  std::vector<std::string> present;
-  for (const auto& s : in.series)
-    if (std::find(present.begin(), present.end(), s.target) == present.end()) present.push_back(s.target);
+  std::set<std::string> present;
+  for (const auto& s : in.series) present.insert(s.target);
   for (const auto& t : {target_a, target_b}) {
-    if (std::find(present.begin(), present.end(), t) != present.end()) continue;
+    if (present.contains(t)) continue;
     std::string list;
     for (const auto& p : present) list += (list.empty() ? "" : ", ") + p;
     throw config_error(in.file + ": no measurement on target '" + t + "' (targets: " + list + ")");
   }
+  const auto index = index_of(in.series);
   std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
   std::vector<std::string> notes;
+  std::vector<std::string> lost;
   const std::string what = target_a + " with " + target_b + " in " + in.file;
   for (const auto& sa : in.series) {
     if (sa.target != target_a) continue;
-    auto it = std::find_if(in.series.begin(), in.series.end(),
-                           [&](const metric_series& sb) { return sb.target == target_b && sb.metric == sa.metric; });
-    if (it == in.series.end()) {
+    auto it = index.find(key_of(sa.metric, target_b));
+    if (it == index.end()) {
       notes.push_back("only on " + target_a + ": " + sa.metric);
+      lost.push_back(sa.metric + " missing on " + target_b);
       continue;
     }
-    check_workloads(sa, *it, what);
-    pairs.emplace_back(&sa, &*it);
+    check_workloads(sa, *it->second, what);
+    pairs.emplace_back(&sa, it->second);
   }
   if (pairs.empty()) throw config_error("cannot compare " + what + ": no metric measured on both");
-  return finish(std::move(pairs), in, in, "targets", target_a, target_b, std::move(notes), opts);
+  return finish(std::move(pairs), in, in, "targets", target_a, target_b, std::move(notes), lost, opts);
 }
 
 change classify(std::optional<double> ratio, std::optional<double> p_value, bool sufficient, const options& opts) {
@@ -506,7 +579,8 @@ json opt_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json
 template <class T>
 std::optional<T> opt_from(const json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return std::nullopt;
-  return j[key].get<T>();
+  if constexpr (std::is_same_v<T, std::int64_t>) return json_int64(j[key], key);
+  else return j[key].get<T>();
 }
 
 json side_json(const side& s) {
@@ -522,8 +596,8 @@ side side_from(const json& j) {
   side s;
   s.label = j.at("label").get<std::string>();
   s.path = j.value("path", "");
-  s.count = j.at("count").get<std::int64_t>();
-  s.errors = j.value("errors", std::int64_t{0});
+  s.count = json_int64(j.at("count"), "count");
+  s.errors = j.contains("errors") ? json_int64(j["errors"], "errors") : 0;
   s.median_ns = j.at("median_ns").get<double>();
   s.p50_ns = opt_from<std::int64_t>(j, "p50_ns");
   s.p90_ns = opt_from<std::int64_t>(j, "p90_ns");
@@ -599,9 +673,9 @@ json to_json(const comparison& c) {
 
 comparison from_json(const json& j, std::string_view origin) {
   auto fail = [&](const std::string& why) { throw config_error(std::string(origin) + ": " + why); };
-  if (!j.is_object() || j.value("schema", "") != "cutover/comparison") fail("not a cutover comparison");
-  if (j.value("schema_version", 0) != schema_version)
-    fail("unsupported schema_version " + std::to_string(j.value("schema_version", 0)));
+  if (!j.is_object() || !j.contains("schema") || j["schema"] != "cutover/comparison") fail("not a cutover comparison");
+  if (!j.contains("schema_version") || j["schema_version"] != schema_version)
+    fail("unsupported schema_version " + (j.contains("schema_version") ? j["schema_version"].dump() : std::string("(none)")));
   comparison c;
   try {
     const auto& run = j.at("run");
@@ -621,8 +695,12 @@ comparison from_json(const json& j, std::string_view origin) {
     c.opts.min_ratio = t.at("min_ratio").get<double>();
     c.opts.ratio_metric = t.at("ratio_metric").get<std::string>();
     c.opts.max_regression = t.at("max_regression").get<double>();
-    c.opts.resamples = t.value("resamples", c.opts.resamples);
-    c.opts.seed = t.value("seed", c.opts.seed);
+    if (t.contains("resamples")) c.opts.resamples = static_cast<int>(std::clamp<std::int64_t>(json_int64(t["resamples"], "resamples"), 0, 1'000'000));
+    if (t.contains("seed")) {
+      if (!t["seed"].is_number_unsigned() && !(t["seed"].is_number_integer() && t["seed"].get<std::int64_t>() >= 0))
+        fail("thresholds.seed: expected a non-negative integer");
+      c.opts.seed = t["seed"].get<std::uint64_t>();
+    }
     c.opts.confidence = t.value("confidence", c.opts.confidence);
     for (const auto& x : j.at("rows")) {
       row r;
@@ -646,7 +724,7 @@ comparison from_json(const json& j, std::string_view origin) {
       c.rows.push_back(std::move(r));
     }
     const auto& g = j.at("geomean");
-    c.geomean.metrics = g.value("metrics", std::size_t{0});
+    c.geomean.metrics = g.contains("metrics") ? static_cast<std::size_t>(std::max<std::int64_t>(json_int64(g["metrics"], "metrics"), 0)) : 0;
     c.geomean.a_ns = opt_from<double>(g, "a_ns");
     c.geomean.b_ns = opt_from<double>(g, "b_ns");
     c.geomean.ratio = opt_from<double>(g, "ratio");
@@ -663,8 +741,9 @@ comparison from_json(const json& j, std::string_view origin) {
     c.criteria = shell.criteria;
     if (shell.verdict) c.verdict = *shell.verdict;
     c.notes = j.value("notes", std::vector<std::string>{});
-  } catch (const cutover::error&) {
-    throw;
+  } catch (const cutover::error& e) {
+    if (std::string_view(e.what()).starts_with(origin)) throw;
+    fail(e.what());
   } catch (const std::exception& e) {
     fail(std::string("malformed comparison: ") + e.what());
   }

@@ -28,6 +28,7 @@ struct options {
   double min_ratio = 20;        ///< db.latency.improvement: A / B p50 ratio of ratio_metric must reach this
   std::string ratio_metric = "pg.query.select1";  ///< metric db.latency.improvement reads
   double max_regression = 0.10;  ///< compare.no_regression: largest slowdown of any metric (0.10 = 10%)
+  double max_error_ratio = 0.01;  ///< compare.no_regression: B may fail this fraction of a metric's samples (if A failed no more)
   bool improvement_criterion = true;  ///< add db.latency.improvement when ratio_metric was compared
   int resamples = 2000;          ///< bootstrap resamples
   std::uint64_t seed = 42;       ///< bootstrap seed (same seed, same interval)
@@ -57,6 +58,7 @@ struct input {
   std::string host;                   ///< host the numbers come from
   std::vector<metric_series> series;         ///< every metric in file order
   std::vector<std::string> notes;     ///< problems met while reading
+  std::vector<std::string> failed;    ///< Google Benchmark runs that reported an error ("name: message")
 };
 
 /// One side of a row as the comparison report shows it (durations in ns).
@@ -126,6 +128,9 @@ struct comparison {
 /// sample counts and warm-up (they change precision, not what is measured).
 nlohmann::json workload_fingerprint(const nlohmann::json& workload);
 
+/// Parses the text of a cutover report or a Google Benchmark --benchmark_out
+/// file; throws cutover::config_error naming `origin` when it is neither.
+input parse_input(std::string_view text, const std::string& origin);
 /// Reads a cutover report or a Google Benchmark --benchmark_out file.
 /// Throws cutover::config_error naming the file when it is neither.
 input read_input(const std::filesystem::path& file);

@@ -4,6 +4,7 @@
 
 #include "compare/test_support.hpp"
 #include "core/error.hpp"
+#include "stats/compare.hpp"
 
 namespace cutover::compare {
 namespace {
@@ -123,6 +124,73 @@ TEST(Compare, RegressionBeyondTheLimitFails) {
   EXPECT_EQ(compare_inputs(a, b, lenient).verdict.decision, report::decision::go);
 }
 
+const report::criterion_result& no_regression(const comparison& c) {
+  for (const auto& k : c.criteria)
+    if (k.id == "compare.no_regression") return k;
+  throw std::runtime_error("no compare.no_regression");
+}
+
+TEST(Compare, MetricMissingFromBIsAFailureNotANote) {
+  auto a = report_input({make_measurement("pg.query.select1", "tunnel", 40e3, 200, 1),
+                         make_measurement("redis.ping", "tunnel", 30e3, 200, 2)},
+                        "/tmp/before.json");
+  auto b = report_input({make_measurement("pg.query.select1", "tunnel", 40e3, 200, 1)}, "/tmp/after.json");
+  options lenient;
+  lenient.min_ratio = 0.5;
+  EXPECT_EQ(compare_inputs(a, a, lenient).verdict.decision, report::decision::go) << "the check can pass";
+  auto c = compare_inputs(a, b, lenient);
+  EXPECT_EQ(c.verdict.decision, report::decision::no_go);
+  EXPECT_EQ(no_regression(c).status, report::status::fail);
+  EXPECT_NE(no_regression(c).detail.find("redis.ping on tunnel missing from after"), std::string::npos)
+      << no_regression(c).detail;
+}
+
+TEST(Compare, BFailingHalfItsSamplesIsAFailure) {
+  auto ma = make_measurement("pg.query.select1", "tunnel", 40e3, 200, 1);
+  auto mb = ma;
+  mb.summary.errors["timeout"] = 200;
+  options lenient;
+  lenient.min_ratio = 0.5;
+  auto c = compare_inputs(report_input({ma}, "/tmp/before.json"), report_input({mb}, "/tmp/after.json"), lenient);
+  EXPECT_EQ(c.verdict.decision, report::decision::no_go);
+  EXPECT_NE(no_regression(c).detail.find("failed 50.0% of samples in after (0.0% in before)"), std::string::npos)
+      << no_regression(c).detail;
+  // As many failures as before, or fewer than max_error_ratio, do not fail it.
+  ma.summary.errors["timeout"] = 200;
+  EXPECT_EQ(compare_inputs(report_input({ma}, "a.json"), report_input({mb}, "b.json"), lenient).verdict.decision,
+            report::decision::go);
+  mb.summary.errors["timeout"] = 1;  // 0.5%
+  ma.summary.errors.clear();
+  EXPECT_EQ(compare_inputs(report_input({ma}, "a.json"), report_input({mb}, "b.json"), lenient).verdict.decision,
+            report::decision::go);
+}
+
+TEST(Compare, HistogramClaimingATrillionValuesExpandsToACappedCopy) {
+  auto m = make_measurement("m", "x", 1e6, 500, 1);
+  m.samples_ns.clear();
+  // Every bucket count multiplied: the buckets, not `count`, say how many values there are.
+  for (auto& b : m.histogram["buckets"]) b[1] = b[1].get<std::int64_t>() * 2'000'000'000;
+  m.histogram["count"] = 10;  // a count that hides it
+  auto in = from_report(make_report({m}), "r.json");
+  ASSERT_EQ(in.series.size(), 1u);
+  EXPECT_LE(in.series[0].values.size(), 1'000'000u + stats::histogram::bucket_count);
+  EXPECT_GT(in.series[0].values.size(), 900'000u);
+  EXPECT_NEAR(stats::median(in.series[0].values), 1e6, 1e6 * 0.02);
+}
+
+TEST(Compare, HistogramsShareOneBudgetPerInput) {
+  std::vector<report::measurement> ms;
+  for (int i = 0; i < 100; ++i) {
+    auto m = make_measurement("m" + std::to_string(i), "x", 1e6, 500, i);
+    m.samples_ns.clear();
+    for (auto& b : m.histogram["buckets"]) b[1] = b[1].get<std::int64_t>() * 1'000'000;
+    ms.push_back(std::move(m));
+  }
+  std::size_t total = 0;
+  for (const auto& s : from_report(make_report(ms), "r.json").series) total += s.values.size();
+  EXPECT_LE(total, 8'000'000u + 100 * stats::histogram::bucket_count);
+}
+
 TEST(Compare, TooFewSamplesIsInconclusive) {
   auto in = report_input({make_measurement("pg.query.select1", "tunnel", 20e6, 10, 1),
                           make_measurement("pg.query.select1", "private", 40e3, 10, 2)},
@@ -221,6 +289,25 @@ TEST(GoogleBenchmark, AggregatesOnlyUseTheMedian) {
   ASSERT_EQ(in.series.size(), 1u);
   EXPECT_EQ(in.series[0].source, "aggregate:median");
   EXPECT_EQ(in.series[0].values[0], 3'000'000'000) << "ps";
+}
+
+TEST(GoogleBenchmark, ARunThatErrorsInBIsAFailure) {
+  auto a = from_google_benchmark(google_benchmark_doc({40, 41, 39, 40.5, 40.2, 39.8, 40.1, 40.3, 39.9, 40}, "us", false),
+                                 "old.json");
+  auto bad = google_benchmark_doc({40, 41, 39, 40.5, 40.2, 39.8, 40.1, 40.3, 39.9, 40}, "us", false);
+  auto a_doc = bad;
+  a_doc["benchmarks"].push_back({{"name", "BM_y"}, {"run_name", "BM_y"}, {"real_time", 5.0}, {"time_unit", "ns"}});
+  bad["benchmarks"].push_back({{"name", "BM_y"}, {"run_name", "BM_y"}, {"error_occurred", true}, {"error_message", "boom"}});
+  auto c = compare_inputs(from_google_benchmark(a_doc, "old.json"), from_google_benchmark(bad, "new.json"), {});
+  EXPECT_EQ(c.verdict.decision, report::decision::no_go);
+  EXPECT_NE(no_regression(c).detail.find("BM_y errored in new (boom)"), std::string::npos) << no_regression(c).detail;
+  EXPECT_EQ(no_regression(c).detail.find("missing"), std::string::npos) << no_regression(c).detail;
+  EXPECT_EQ(compare_inputs(a, a, {}).verdict.decision, report::decision::go);
+  // Times no benchmark measures are refused.
+  auto negative = google_benchmark_doc({-1}, "ns", false);
+  EXPECT_THROW(from_google_benchmark(negative, "g.json"), config_error);
+  auto huge = google_benchmark_doc({1e300}, "s", false);
+  EXPECT_THROW(from_google_benchmark(huge, "g.json"), config_error);
 }
 
 TEST(GoogleBenchmark, ErrorsAreNotedAndBadUnitsRefused) {

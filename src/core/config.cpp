@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace cutover {
 namespace {
@@ -385,7 +386,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     for (auto& [id, v] : j["criteria"].items()) {
       auto place = "criteria." + id;
       r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command", "note", "recheck_ms"});
-      if (v.contains("waive") && (!v["waive"].is_string() || v["waive"].get<std::string>().empty()))
+      if (v.contains("waive") && (!v["waive"].is_string() || !has_words(v["waive"].get<std::string>())))
         r.fail(place + ".waive", "a waiver needs a written reason");
       if (v.contains("threshold") && !v["threshold"].is_number()) r.fail(place + ".threshold", "expected a number");
       if (v.contains("recheck_ms") && (!v["recheck_ms"].is_number_integer() || v["recheck_ms"].get<std::int64_t>() < 0))

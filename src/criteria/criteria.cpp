@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/secret.hpp"
+#include "core/text.hpp"
 
 namespace cutover::criteria {
 
@@ -103,7 +104,8 @@ report::criterion_result evaluate(const definition& d, const context& ctx) {
   r.detail = scrub(r.detail);
   r.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // A waiver turns anything but a pass into "waived", with its reason shown.
-  if (s.contains("waive") && r.status != report::status::pass) {
+  if (s.contains("waive") && s["waive"].is_string() && has_words(s["waive"].get<std::string>()) &&
+      r.status != report::status::pass) {
     r.waiver = s["waive"].get<std::string>();
     r.detail = "was " + std::string(report::to_string(r.status)) + (r.detail.empty() ? "" : ": " + r.detail);
     r.status = report::status::waived;
@@ -127,14 +129,15 @@ report::verdict decide(const std::vector<report::criterion_result>& results, dou
       if (r.status == status::inconclusive) {
         inconclusive = true;
         v.reasons.push_back(r.id + " is inconclusive: " + r.detail);
-      } else if (r.status != status::pass && r.status != status::waived) {
+      } else if (r.status != status::pass && !(r.status == status::waived && has_words(r.waiver))) {
         failed = true;
         v.reasons.push_back("primary " + r.id + " " + std::string(report::to_string(r.status)) +
+                            (r.status == status::waived ? " without a written reason" : "") +
                             (r.detail.empty() ? "" : ": " + r.detail));
       }
     } else if (r.severity == report::severity::secondary) {
       ++sec_total;
-      if (r.status == status::pass || r.status == status::waived) ++sec_pass;
+      if (r.status == status::pass || (r.status == status::waived && has_words(r.waiver))) ++sec_pass;
     }
   }
   if (sec_total > 0) {

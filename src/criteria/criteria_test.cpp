@@ -108,6 +108,23 @@ TEST(criteria, waiver_and_disable_come_from_the_config) {
   EXPECT_EQ(run(cfg, "db.latency.tunnel", {}, "db-migration").status, status::skipped);
 }
 
+TEST(criteria, a_waiver_of_only_blanks_never_gives_go) {
+  // The config refuses it...
+  for (const char* blank : {"\"   \"", "\"\\t\\n\"", "\"...\""})
+    EXPECT_THROW(lab_like(std::string(R"({"db.latency.private": {"waive": )") + blank + "}}"), config_error) << blank;
+  // ...and a report that carries one (read from a file) is not GO either.
+  auto waived = result("db.latency.private", report::severity::primary, status::waived);
+  waived.waiver = "   ";
+  const auto v = criteria::decide({waived});
+  EXPECT_EQ(v.decision, report::decision::no_go);
+  ASSERT_FALSE(v.reasons.empty());
+  EXPECT_NE(v.reasons.front().find("without a written reason"), std::string::npos) << v.reasons.front();
+  auto secondary = result("redis.latency", report::severity::secondary, status::waived);
+  secondary.waiver = " ";
+  EXPECT_EQ(criteria::decide({result("p", report::severity::primary, status::pass), secondary}).decision,
+            report::decision::no_go);
+}
+
 TEST(criteria, verdict_follows_the_plans_policy) {
   using report::severity;
   auto go = criteria::decide({result("a", severity::primary, status::pass), result("b", severity::secondary, status::pass),
@@ -116,7 +133,9 @@ TEST(criteria, verdict_follows_the_plans_policy) {
   // fail closed: skipped or error on a primary is a failure
   EXPECT_EQ(criteria::decide({result("a", severity::primary, status::skipped)}).decision, report::decision::no_go);
   EXPECT_EQ(criteria::decide({result("a", severity::primary, status::error)}).decision, report::decision::no_go);
-  EXPECT_EQ(criteria::decide({result("a", severity::primary, status::waived)}).decision, report::decision::go);
+  auto waived = result("a", severity::primary, status::waived);
+  waived.waiver = "accepted by the DBA";
+  EXPECT_EQ(criteria::decide({waived}).decision, report::decision::go);
   // 4 of 5 secondary = 80% passes; 3 of 5 does not
   std::vector<report::criterion_result> rs{result("p", severity::primary, status::pass)};
   for (int i = 0; i < 5; ++i) rs.push_back(result("s" + std::to_string(i), severity::secondary, i < 4 ? status::pass : status::fail));

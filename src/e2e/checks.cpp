@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover::e2e {
 namespace {
@@ -31,7 +32,7 @@ std::string shell_quote(const std::string& s) {
 }  // namespace
 
 probe_result check_health_answer(int code, std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = parse_json_or_discarded(body);
   if (code != 200)
     return probe_result::failure(outcome::check_failed, "HTTP " + std::to_string(code) + ": " + quote_body(body), true);
   if (j.is_discarded()) return probe_result::failure(outcome::protocol_error, "HTTP 200 but the body is not JSON: " + quote_body(body), true);
@@ -59,7 +60,7 @@ std::vector<pm2_process> parse_pm2_jlist(std::string_view text) {
   // the first '[' from which the rest parses as a JSON array.
   nlohmann::json j;
   for (auto at = text.find('['); at != std::string_view::npos; at = text.find('[', at + 1)) {
-    j = nlohmann::json::parse(text.substr(at), nullptr, false);
+    j = parse_json_or_discarded(text.substr(at));
     if (j.is_array()) break;
   }
   if (!j.is_array()) throw error("pm2 jlist: no JSON array in the output " + quote_body(text));

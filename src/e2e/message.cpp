@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover::e2e {
 namespace {
@@ -162,7 +163,7 @@ message_result message_probe::send(const std::string& text) {
     return r;
   };
   if (!res.status.ok()) return refuse(res.status.result, res.status.message);
-  auto answer = nlohmann::json::parse(res.body, nullptr, false);
+  auto answer = parse_json_or_discarded(res.body);
   std::string where = "POST " + o.webhook_path;
   if (res.code != 200) return refuse(outcome::error, where + ": HTTP " + std::to_string(res.code) + " " + res.body.substr(0, 120));
   if (!answer.is_object()) return refuse(outcome::protocol_error, where + ": the answer is not JSON: " + res.body.substr(0, 80));
@@ -298,7 +299,7 @@ probe_result check_context(session& s) {
   redis::reply value;
   auto key = "context:" + phone;
   if (auto r = c->command({"GET", key}, &value); !r.ok()) return probe_result::failure(r.result, "GET " + key + ": " + r.message);
-  auto ctx = nlohmann::json::parse(value.text, nullptr, false);
+  auto ctx = parse_json_or_discarded(value.text);
   if (value.type != redis::reply::kind::string || !ctx.is_object())
     return probe_result::failure(outcome::check_failed, key + " is missing or not JSON after two messages");
   std::vector<std::string> ids;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "core/json_read.hpp"
 #include "http/server.hpp"
 
 namespace cutover::e2e {
@@ -13,7 +14,7 @@ struct reply_listener::impl {
   http::response on_request(const http::request& q) {
     // Stamped once the whole request is in: the reply has then arrived.
     auto at = e2e_clock::now();
-    auto body = nlohmann::json::parse(q.body, nullptr, false);
+    auto body = parse_json_or_discarded(q.body);
     bool ok = q.method == "POST" && body.is_object() && body.contains("message_id") && body["message_id"].is_string();
     if (ok) {
       auto id = body["message_id"].get<std::string>();

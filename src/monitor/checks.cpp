@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 #include "core/secret.hpp"
 #include "pg/session.hpp"
 #include "redis/client.hpp"
@@ -170,7 +171,7 @@ pm2_status parse_pm2_jlist(std::string_view text) {
   // list is the first '[' from which the rest parses as a JSON array.
   nlohmann::json j;
   for (auto at = text.find('['); at != std::string_view::npos; at = text.find('[', at + 1)) {
-    j = nlohmann::json::parse(text.substr(at), nullptr, false);
+    j = parse_json_or_discarded(text.substr(at));
     if (j.is_array()) break;
   }
   if (!j.is_array()) throw error("pm2 jlist: no JSON array in the output");

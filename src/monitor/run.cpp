@@ -365,7 +365,12 @@ report::report run_monitor(const config& cfg, const monitor_options& o, report::
   std::unique_ptr<metrics_server> server;
   std::mutex mu;  // guards stats and the writer; the server reads under it too
   series_stats stats;
-  std::filesystem::create_directories(o.out_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(o.out_dir, ec);
+  if (ec) throw usage_error("--out " + o.out_dir.string() + ": cannot create the folder: " + ec.message());
+  // A metrics file that cannot be written is refused now, before the series
+  // starts, not found out hours later.
+  if (!o.metrics_file.empty()) report::write_atomic(o.metrics_file, render_prometheus(stats));
   auto file = o.out_dir / "samples.jsonl";
   series_header header;
   std::unique_ptr<series_writer> writer;
@@ -418,39 +423,75 @@ report::report run_monitor(const config& cfg, const monitor_options& o, report::
       << rfc3339(so.until_ns) << " -> " << file.string() << '\n';
   std::atomic<bool> done{false};
   std::int64_t samples_written = 0;
+  std::exception_ptr runner_failure;  // set before `done`, read after join
   std::thread runner([&] {
-    run_schedule(checks, so, [&](const check& c, sample s) {
-      std::lock_guard lock(mu);
-      s.seq = ++seq;
-      writer->write(to_line(s));
-      stats.add(s, c.availability);
-      ++samples_written;
-    });
+    try {
+      run_schedule(checks, so, [&](const check& c, sample s) {
+        std::lock_guard lock(mu);
+        s.seq = ++seq;
+        writer->write(to_line(s));
+        stats.add(s, c.availability);
+        ++samples_written;
+      });
+    } catch (...) {
+      // The series cannot go on without its log (samples.jsonl): stop, keep the report.
+      runner_failure = std::current_exception();
+      stop = true;
+    }
     done = true;
   });
   auto last_metrics = std::chrono::steady_clock::now() - std::chrono::hours(1);
   auto last_report = std::chrono::steady_clock::now();
   std::int64_t metrics_at = -1;
-  while (!done) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    auto now = std::chrono::steady_clock::now();
-    std::int64_t n = 0;
-    {
-      std::lock_guard lock(mu);
-      n = samples_written;
-    }
-    if (!o.metrics_file.empty() && n != metrics_at && now - last_metrics >= std::chrono::seconds(1)) {
+  // The metrics file is a side output: when it cannot be written (disk full,
+  // folder removed) the series goes on and the report says so.
+  std::string metrics_error;
+  auto write_metrics = [&] {
+    try {
       report::write_atomic(o.metrics_file, render_metrics());
-      last_metrics = now;
-      metrics_at = n;
+    } catch (const std::exception& e) {
+      if (metrics_error.empty()) log << "cutover monitor: " << e.what() << " (the series goes on)\n";
+      metrics_error = e.what();
     }
-    if (now - last_report >= std::chrono::minutes(5)) {
-      write_outputs(false);
-      last_report = now;
+  };
+  // Nothing may leave this scope with the runner still running (std::terminate).
+  std::exception_ptr failure;
+  try {
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      auto now = std::chrono::steady_clock::now();
+      std::int64_t n = 0;
+      {
+        std::lock_guard lock(mu);
+        n = samples_written;
+      }
+      if (!o.metrics_file.empty() && n != metrics_at && now - last_metrics >= std::chrono::seconds(1)) {
+        write_metrics();
+        last_metrics = now;
+        metrics_at = n;
+      }
+      if (now - last_report >= std::chrono::minutes(5)) {
+        write_outputs(false);
+        last_report = now;
+      }
     }
+  } catch (...) {
+    failure = std::current_exception();
+    stop = true;
   }
   runner.join();
-  if (!o.metrics_file.empty()) report::write_atomic(o.metrics_file, render_metrics());
+  if (!failure) failure = runner_failure;
+  if (failure) {
+    // What was measured is still written (best effort), then the error ends the run.
+    try {
+      base.notes.push_back("the series stopped early on an error");
+      write_outputs(true);
+    } catch (const std::exception&) {
+    }
+    std::rethrow_exception(failure);
+  }
+  if (!o.metrics_file.empty()) write_metrics();
+  if (!metrics_error.empty()) base.notes.push_back("metrics file not written: " + metrics_error);
   if (stop) log << "cutover monitor: stopped; --resume continues the series\n";
   return write_outputs(true);
 }

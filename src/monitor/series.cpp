@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover::monitor {
 namespace {
@@ -68,7 +69,7 @@ replay_result replay(const std::filesystem::path& file, series_stats& stats) {
   while (std::getline(in, line)) {
     bool complete = !in.eof();  // getline hit a newline
     auto next = offset + line.size() + (complete ? 1 : 0);
-    auto j = json::parse(line, nullptr, false);
+    auto j = parse_json_or_discarded(line);
     if (!complete) {
       // A kill mid-write leaves a partial last line; it is dropped and rewritten by nobody.
       if (!line.empty()) r.truncated_tail = true;

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace cutover::report {
 namespace {
@@ -26,14 +27,23 @@ void print_progress(std::ostream& os, const measurement& m) {
 }
 
 void print_measurements(std::ostream& os, const std::vector<measurement>& ms) {
-  std::vector<std::string> targets;
-  for (const auto& m : ms)
-    if (std::find(targets.begin(), targets.end(), m.target) == targets.end()) targets.push_back(m.target);
-  for (const auto& t : targets) {
-    os << "\ntarget " << t << "\n  " << pad("metric", 26) << pad("n", 8) << pad("p50", 11) << pad("p99", 11)
+  // Grouped in one pass, in first-seen order (a report may hold 100,000 measurements).
+  std::vector<std::string_view> targets;
+  std::vector<std::vector<const measurement*>> of_target;
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (const auto& m : ms) {
+    auto [it, fresh] = index.try_emplace(m.target, targets.size());
+    if (fresh) {
+      targets.push_back(m.target);
+      of_target.emplace_back();
+    }
+    of_target[it->second].push_back(&m);
+  }
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    os << "\ntarget " << targets[k] << "\n  " << pad("metric", 26) << pad("n", 8) << pad("p50", 11) << pad("p99", 11)
        << pad("max", 11) << "errors\n";
-    for (const auto& m : ms) {
-      if (m.target != t) continue;
+    for (const auto* mp : of_target[k]) {
+      const auto& m = *mp;
       const auto& s = m.summary;
       std::string p99 = s.claimed(99) ? human_ns(static_cast<double>(s.p99_ns)) : "(n<1000)";
       os << "  " << pad(m.metric, 26) << pad(std::to_string(s.count), 8)
@@ -43,10 +53,15 @@ void print_measurements(std::ostream& os, const std::vector<measurement>& ms) {
   }
   // The plan's headline: how much slower the tunnel is than the private network.
   bool header = false;
+  std::unordered_multimap<std::string_view, const measurement*> private_by_metric;
+  for (const auto& b : ms)
+    if (b.target == "private") private_by_metric.emplace(b.metric, &b);
   for (const auto& a : ms) {
     if (a.target != "tunnel") continue;
-    for (const auto& b : ms) {
-      if (b.target != "private" || b.metric != a.metric || b.summary.p50_ns <= 0 || a.summary.count == 0) continue;
+    const auto [first, last] = private_by_metric.equal_range(a.metric);
+    for (auto it = first; it != last; ++it) {
+      const auto& b = *it->second;
+      if (b.summary.p50_ns <= 0 || a.summary.count == 0) continue;
       if (!header) {
         os << "\ntunnel / private (p50)\n";
         header = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 #include "report/format.hpp"
 #include "report/render.hpp"
@@ -360,15 +361,24 @@ std::string render_html(const report& r) {
   if (!r.criteria.empty()) body += "<h2>Criteria</h2>" + html_criteria_table(r.criteria);
 
   // One figure per metric: every target that measured it, overlaid.
+  // Grouped in one pass, in first-seen order (a report may hold 100,000 measurements).
   std::vector<std::string> metrics;
-  for (const auto& m : r.measurements)
-    if (std::find(metrics.begin(), metrics.end(), m.metric) == metrics.end()) metrics.push_back(m.metric);
+  std::vector<std::vector<const measurement*>> of_metric;
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (const auto& m : r.measurements) {
+    auto [it, fresh] = index.try_emplace(m.metric, metrics.size());
+    if (fresh) {
+      metrics.push_back(m.metric);
+      of_metric.emplace_back();
+    }
+    of_metric[it->second].push_back(&m);
+  }
   if (!metrics.empty()) body += "<h2>Latency distributions</h2>";
   for (std::size_t k = 0; k < metrics.size(); ++k) {
     std::vector<plot_series> series;
     std::string caption;
-    for (const auto& m : r.measurements) {
-      if (m.metric != metrics[k]) continue;
+    for (const auto* mp : of_metric[k]) {
+      const auto& m = *mp;
       series.push_back({m.target, m.histogram});
       caption += (caption.empty() ? "" : "; ") + m.target + ": n=" + std::to_string(m.summary.count) + ", p50 " +
                  human_ns(static_cast<double>(m.summary.p50_ns)) +

@@ -105,11 +105,19 @@ struct report {
 nlohmann::json to_json(const report& r);
 /// Parses a report; throws cutover::config_error naming `origin` when malformed.
 report from_json(const nlohmann::json& j, std::string_view origin);
+/// Parses the text of a report (depth-bounded, see core/json_read.hpp);
+/// throws cutover::config_error naming `origin` when it is not a valid report.
+report parse_report(std::string_view text, std::string_view origin);
 /// Reads a report file; throws cutover::config_error on a missing or malformed file.
 report read_report(const std::filesystem::path& file);
 
-/// Writes text to `file` atomically (temporary file in the same folder, fsync,
-/// rename), after scrubbing every registered secret from it. Throws cutover::error.
+/// Writes text to `file` after scrubbing every registered secret from it.
+/// A new path or a regular file is written atomically (temporary file in the
+/// same folder, fsync, rename; a file that appeared meanwhile is not replaced).
+/// A character device or a FIFO (`/dev/null`, `/dev/stdout`, a pipe) is written
+/// through, never replaced; a FIFO without a reader is an error, not a wait.
+/// A symbolic link is kept and its target written by these rules (a dangling
+/// link is refused). Directories and other kinds are refused. Throws cutover::error.
 void write_atomic(const std::filesystem::path& file, std::string_view text);
 
 /// Current UTC time, RFC 3339 with milliseconds.

@@ -42,7 +42,10 @@ measurement latency(std::string metric, std::string target, std::int64_t count, 
   m.summary.count = count;
   m.summary.p50_ns = p50_ns;
   m.summary.p90_ns = p50_ns * 2;
+  m.summary.p95_ns = p50_ns * 2;
   m.summary.p99_ns = p50_ns * 3;
+  m.summary.p999_ns = p50_ns * 3;
+  m.summary.mean_ns = static_cast<double>(p50_ns);
   m.summary.max_ns = p50_ns * 4;
   m.summary.min_ns = p50_ns / 2;
   return m;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover::stats {
 namespace {
@@ -126,26 +128,28 @@ nlohmann::json histogram::to_json() const {
 histogram histogram::from_json(const nlohmann::json& j) {
   try {
     const auto& layout = j.at("layout");
-    if (layout.at("kind").get<std::string>() != "log_linear" ||
-        layout.at("sub_bucket_bits").get<int>() != sub_bucket_bits ||
-        layout.at("max_exponent").get<int>() != max_exponent)
+    if (layout.at("kind") != "log_linear" || layout.at("sub_bucket_bits") != sub_bucket_bits ||
+        layout.at("max_exponent") != max_exponent)
       throw error("histogram: unsupported layout " + layout.dump());
     histogram h;
     std::int64_t total = 0;
     for (const auto& b : j.at("buckets")) {
-      const auto index = b.at(0).get<std::size_t>();
-      const auto n = b.at(1).get<std::int64_t>();
-      if (index >= bucket_count || n < 0) throw error("histogram: bad bucket " + b.dump());
-      h.counts_[index] += n;
+      const auto index = json_int64(b.at(0), "histogram: bucket index");
+      const auto n = json_int64(b.at(1), "histogram: bucket count");
+      if (index < 0 || index >= static_cast<std::int64_t>(bucket_count) || n < 0 ||
+          n > std::numeric_limits<std::int64_t>::max() - total)
+        throw error("histogram: bad bucket " + b.dump());
+      h.counts_[static_cast<std::size_t>(index)] += n;
       total += n;
     }
-    h.count_ = j.at("count").get<std::int64_t>();
+    h.count_ = json_int64(j.at("count"), "histogram: count");
     if (h.count_ != total) throw error("histogram: count does not match the buckets");
     if (h.count_ > 0) {
-      h.min_ = j.at("min_ns").get<std::int64_t>();
-      h.max_ = j.at("max_ns").get<std::int64_t>();
-      h.mean_ = j.at("mean_ns").get<double>();
-      const auto sd = j.at("stddev_ns").get<double>();
+      h.min_ = json_int64(j.at("min_ns"), "histogram: min_ns");
+      h.max_ = json_int64(j.at("max_ns"), "histogram: max_ns");
+      h.mean_ = static_cast<double>(json_int64(j.at("mean_ns"), "histogram: mean_ns"));
+      const auto sd = static_cast<double>(json_int64(j.at("stddev_ns"), "histogram: stddev_ns"));
+      if (h.min_ < 0 || h.max_ < h.min_ || sd < 0) throw error("histogram: min_ns, max_ns or stddev_ns out of range");
       h.m2_ = sd * sd * static_cast<double>(h.count_);
     }
     return h;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover::stats {
 namespace {
@@ -64,21 +66,53 @@ nlohmann::json summary::to_json() const {
 }
 
 summary summary::from_json(const nlohmann::json& j) {
+  summary s;
   try {
-    summary s;
-    s.count = j.at("count").get<std::int64_t>();
-    s.errors = j.at("errors").get<std::map<std::string, std::int64_t>>();
+    const auto ns = [&](const std::string& key) {
+      const auto v = json_int64(j.at(key), key);
+      if (v < 0) throw error(key + " " + std::to_string(v) + " is negative");
+      return v;
+    };
+    s.count = json_int64(j.at("count"), "count");
+    if (s.count < 0) throw error("count " + std::to_string(s.count) + " is negative");
+    for (const auto& [name, n] : j.at("errors").items()) {
+      const auto v = json_int64(n, "errors." + name);
+      if (v < 0) throw error("errors." + name + " " + std::to_string(v) + " is negative");
+      if (v > std::numeric_limits<std::int64_t>::max() - s.failures()) throw error("errors: total out of range");
+      s.errors[name] = v;
+    }
     s.error_messages = j.at("error_messages").get<std::vector<std::string>>();
-    s.min_ns = j.at("min_ns").get<std::int64_t>();
-    for (const auto& r : reported) s.*r.field = j.at(std::string(r.label) + "_ns").get<std::int64_t>();
-    s.max_ns = j.at("max_ns").get<std::int64_t>();
-    s.mean_ns = j.at("mean_ns").get<double>();
-    s.stddev_ns = j.at("stddev_ns").get<double>();
+    s.min_ns = ns("min_ns");
+    for (const auto& r : reported) s.*r.field = ns(std::string(r.label) + "_ns");
+    s.max_ns = ns("max_ns");
+    s.mean_ns = static_cast<double>(ns("mean_ns"));
+    s.stddev_ns = static_cast<double>(ns("stddev_ns"));
     s.exact = j.at("exact").get<bool>();
-    return s;
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("summary: malformed JSON: ") + e.what());
+  } catch (const error& e) {
+    throw error(std::string("summary: ") + e.what());
   }
+  // Values no recorder can produce: a report that claims them was damaged or made up.
+  if (s.count > 0) {
+    std::int64_t last = s.min_ns;
+    std::string last_name = "min_ns";
+    for (const auto& r : reported) {
+      if (s.*r.field < last)
+        throw error("summary: " + std::string(r.label) + "_ns " + std::to_string(s.*r.field) + " is below " + last_name +
+                    " " + std::to_string(last) + " (percentiles out of order)");
+      last = s.*r.field;
+      last_name = std::string(r.label) + "_ns";
+    }
+    if (s.max_ns < last)
+      throw error("summary: max_ns " + std::to_string(s.max_ns) + " is below " + last_name + " " + std::to_string(last) +
+                  " (percentiles out of order)");
+    if (s.mean_ns < static_cast<double>(s.min_ns) || s.mean_ns > static_cast<double>(s.max_ns))
+      throw error("summary: mean_ns is outside [min_ns, max_ns]");
+  } else if (s.min_ns != 0 || s.max_ns != 0 || s.p50_ns != 0) {
+    throw error("summary: latencies given for count 0");
+  }
+  return s;
 }
 
 recorder::recorder(std::size_t sample_cap) : sample_cap_(sample_cap) { samples_.reserve(sample_cap_); }

@@ -50,7 +50,8 @@ struct summary {
   /// JSON with integer `_ns` durations and "insufficient": the unclaimed
   /// percentiles among "p50", "p90", "p95", "p99", "p999".
   nlohmann::json to_json() const;
-  /// Inverse of to_json(); throws cutover::error on malformed input.
+  /// Inverse of to_json(); throws cutover::error on malformed input or on values
+  /// no recorder produces (negative or out-of-range numbers, percentiles out of order).
   static summary from_json(const nlohmann::json& j);
 };
 

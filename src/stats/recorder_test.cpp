@@ -187,3 +187,52 @@ TEST(recorder, empty_summary) {
   EXPECT_EQ(s.p50_ns, 0);
   EXPECT_EQ(s.to_json()["insufficient"].size(), 5u);
 }
+
+TEST(summary, from_json_refuses_measurements_no_recorder_can_make) {
+  recorder r;
+  for (int i = 1; i <= 100; ++i) r.record(std::chrono::nanoseconds(i * 1000));
+  const auto good = r.summarize().to_json();
+  EXPECT_NO_THROW(summary::from_json(good));
+  auto with = [&](const char* key, nlohmann::json v) {
+    auto j = good;
+    j[key] = std::move(v);
+    return j;
+  };
+  auto message = [](const nlohmann::json& j) {
+    try {
+      summary::from_json(j);
+    } catch (const cutover::error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // The false GO of issue 13: "measured -1 ns" passed db.latency.private.
+  EXPECT_EQ(message(with("p50_ns", -1)), "summary: p50_ns -1 is negative");
+  EXPECT_EQ(message(with("p50_ns", nlohmann::json::parse("18446744073709551615"))),
+            "summary: p50_ns: integer out of range");
+  EXPECT_EQ(message(with("p50_ns", 1e30)), "summary: p50_ns: not an integer in range");
+  EXPECT_EQ(message(with("count", -5)), "summary: count -5 is negative");
+  EXPECT_EQ(message(with("p90_ns", 1)), "summary: p90_ns 1 is below p50_ns 50000 (percentiles out of order)");
+  EXPECT_EQ(message(with("max_ns", 2)), "summary: max_ns 2 is below p999_ns 100000 (percentiles out of order)");
+  EXPECT_EQ(message(with("errors", {{"timeout", -1}})), "summary: errors.timeout -1 is negative");
+  EXPECT_EQ(message(with("mean_ns", 10)), "summary: mean_ns is outside [min_ns, max_ns]");
+  auto empty = recorder(0).summarize().to_json();
+  EXPECT_NO_THROW(summary::from_json(empty));
+  empty["p50_ns"] = 5;
+  EXPECT_EQ(message(empty), "summary: latencies given for count 0");
+}
+
+TEST(histogram, from_json_refuses_buckets_that_do_not_add_up) {
+  histogram h;
+  h.record(1000);
+  auto j = h.to_json();
+  j["buckets"] = {{100, 9'000'000'000'000'000'000}, {101, 9'000'000'000'000'000'000}};  // would overflow the sum
+  j["count"] = 5;
+  EXPECT_THROW(histogram::from_json(j), cutover::error);
+  j = h.to_json();
+  j["count"] = 1'000'000'000'000;  // the count the buckets do not hold
+  EXPECT_THROW(histogram::from_json(j), cutover::error);
+  j = h.to_json();
+  j["buckets"][0][1] = nlohmann::json::parse("18446744073709551615");
+  EXPECT_THROW(histogram::from_json(j), cutover::error);
+}
