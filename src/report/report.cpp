@@ -71,8 +71,8 @@ measurement measurement_from(const json& m, std::size_t index, const Fail& fail)
     x.fingerprint = fingerprint_from(m.value("fingerprint", json::object()));
     x.summary = stats::summary::from_json(m.at("summary"));
     x.histogram = m.value("histogram", json::object());
-    if (!x.histogram.is_object()) throw error("histogram: expected an object");
-    if (!x.histogram.empty()) (void)stats::histogram::from_json(x.histogram);
+    if (!x.histogram.is_object() && !x.histogram.is_null()) throw error("histogram: expected an object");
+    if (x.histogram.is_object() && !x.histogram.empty()) (void)stats::histogram::from_json(x.histogram);
     if (m.contains("samples_ns")) {
       const auto& samples = m["samples_ns"];
       if (!samples.is_array()) throw error("samples_ns: expected an array");
