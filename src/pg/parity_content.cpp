@@ -406,8 +406,13 @@ table_content compare_table(const side& source, const side& target, const table_
       std::clamp<std::int64_t>((estimate + options.chunk_rows - 1) / std::max<std::int64_t>(options.chunk_rows, 1), 1,
                                static_cast<std::int64_t>(max_buckets)));
   a.row_hash = "hashtextextended(ROW(" + prefixed(cols_a) + ")::text, 0)";
-  // A one-column key hashes its own text (cheaper than a row's).
-  if (a.key_quoted.size() == 1) a.key_hash = "hashtextextended(cutover_row_." + a.key_quoted[0] + "::text, 1)";
+  // A one-column key hashes its own text (cheaper than a row's); an integer
+  // key its value (int2/4/8 give the same bigint on both sides).
+  static const std::vector<std::string> integers{"smallint", "integer", "bigint"};
+  if (a.key_quoted.size() == 1)
+    a.key_hash = std::find(integers.begin(), integers.end(), a.key_types[0]) != integers.end()
+                     ? "hashint8extended(cutover_row_." + a.key_quoted[0] + "::bigint, 1)"
+                     : "hashtextextended(cutover_row_." + a.key_quoted[0] + "::text, 1)";
   if (a.key_quoted.size() > 1) a.key_hash = "hashtextextended(ROW(" + prefixed(a.key_quoted) + ")::text, 1)";
   a.ranges = source_version >= 140000 && src.kind == "r";
   b.key_names = a.key_names;
