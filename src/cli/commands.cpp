@@ -395,7 +395,7 @@ int run_downtime() {
 void add_check_flags(CLI::App* app, const char* default_timeout) {
   app->add_option("--config", opts.config, "Config file (default: $CUTOVER_CONFIG)");
   app->add_option("--timeout", soak.timeout, std::string("Timeout of each check (default ") + default_timeout + ")");
-  app->add_option("--api-path", soak.api_paths, "API path that must answer 200 (repeatable; default /health)");
+  app->add_option("--api-path", soak.api_paths, "API path that must answer 200 {\"status\":\"ok\"} as for api.health (repeatable; default /health)");
   app->add_flag("--reuse-connections", soak.reuse, "db: SELECT 1 on a kept connection (default: a new connection per check)");
 }
 

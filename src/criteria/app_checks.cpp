@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "e2e/checks.hpp"
 #include "e2e/message.hpp"
+#include "http/client.hpp"
 #include "report/format.hpp"
 #include "stats/recorder.hpp"
 
@@ -63,7 +64,7 @@ std::string first_error(const stats::summary& s) { return s.error_messages.empty
 
 void eval_api_health(const context& ctx, criterion_result& out) {
   const auto& t = app_endpoint(ctx, out.id);
-  auto api = e2e::parse_http_url(t.http->url, "targets." + t.name + ".http");
+  auto api = http::parse_url(t.http->url, "targets." + t.name + ".http");
   auto r = e2e::check_health(api, ctx.cfg.app.health_paths, ctx.cfg.timeouts.command);
   out.measured = {{"ok", r.ok_paths.size()}, {"checked", ctx.cfg.app.health_paths.size()}};
   out.status = r.problems.empty() && !r.ok_paths.empty() ? status::pass : status::fail;

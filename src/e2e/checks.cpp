@@ -43,14 +43,21 @@ probe_result check_health_answer(int code, std::string_view body) {
   return {};
 }
 
-health_report check_health(const http_url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout) {
+probe_result check_health_path(const http::url& api, const std::string& path, std::chrono::milliseconds timeout) {
+  auto r = http::send(api, "GET", path, {}, timeout);
+  // A network failure's message already names the URL.
+  if (!r.status.ok()) return r.status;
+  auto v = check_health_answer(r.code, r.body);
+  if (!v.ok()) v.message = path + ": " + v.message;
+  return v;
+}
+
+health_report check_health(const http::url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout) {
   health_report out;
   for (const auto& p : paths) {
-    auto r = http_request(api, "GET", p, {}, timeout);
-    auto v = r.status.ok() ? check_health_answer(r.code, r.body) : r.status;
+    auto v = check_health_path(api, p, timeout);
     if (v.ok()) out.ok_paths.push_back(p);
-    // A network failure's message already names the URL.
-    else out.problems.push_back(r.status.ok() ? p + ": " + v.message : v.message);
+    else out.problems.push_back(v.message);
   }
   return out;
 }

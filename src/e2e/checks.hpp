@@ -9,7 +9,7 @@
 
 #include "core/config.hpp"
 #include "core/outcome.hpp"
-#include "e2e/http.hpp"
+#include "http/client.hpp"
 
 namespace cutover::e2e {
 
@@ -23,8 +23,13 @@ struct health_report {
   std::vector<std::string> ok_paths;  ///< paths that answered 200 {"status":"ok"}
   std::vector<std::string> problems;  ///< "<path>: <why>" for the others
 };
-/// GETs each of `paths` on the API, `timeout` each (never throws for network faults).
-health_report check_health(const http_url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout);
+/// GETs `path` on the API and judges the answer (check_health_answer): the
+/// network outcome (timeout, refused, ...) or the judgement, with a message
+/// naming the path. The one health judgement of api.health and `cutover
+/// monitor`'s api check. Never throws for network faults.
+probe_result check_health_path(const http::url& api, const std::string& path, std::chrono::milliseconds timeout);
+/// check_health_path() for each of `paths`, `timeout` each.
+health_report check_health(const http::url& api, const std::vector<std::string>& paths, std::chrono::milliseconds timeout);
 
 /// One process as `pm2 jlist` shows it.
 struct pm2_process {

@@ -8,7 +8,8 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "e2e/checks.hpp"
-#include "e2e/http.hpp"
+#include "http/client.hpp"
+#include "http/server.hpp"
 #include "e2e/reply_book.hpp"
 #include "e2e/reply_listener.hpp"
 
@@ -84,14 +85,14 @@ TEST(reply_listener, stamps_posted_replies_and_rejects_other_requests) {
   ASSERT_NE(l.port(), 0);
   auto sent = e2e_clock::now();
   b.expect("m-1", "p", sent, sent + 5s);
-  http_url u{"127.0.0.1", l.port(), ""};
-  auto r = http_request(u, "POST", "/reply", R"({"message_id":"m-1","text":"hi"})", 2s);
+  http::url u{"127.0.0.1", l.port(), ""};
+  auto r = http::send(u, "POST", "/reply", R"({"message_id":"m-1","text":"hi"})", 2s);
   ASSERT_TRUE(r.status.ok()) << r.status.message;
   EXPECT_EQ(r.code, 200);
   auto at = b.wait("m-1", sent + 1s);
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(b.payload("m-1")["text"], "hi");
-  auto bad = http_request(u, "POST", "/reply", "not json", 2s);
+  auto bad = http::send(u, "POST", "/reply", "not json", 2s);
   EXPECT_EQ(bad.code, 400);
   EXPECT_EQ(l.rejected(), 1);
   // A second listener on the same port fails with a clear message, not an exception.
@@ -103,20 +104,21 @@ TEST(reply_listener, stamps_posted_replies_and_rejects_other_requests) {
   EXPECT_NE(wide.start().message.find("not a loopback"), std::string::npos);
 }
 
-TEST(http, refused_and_timeout_are_outcomes) {
-  reply_book b;
-  std::uint16_t port = 0;
-  {
-    reply_listener l(b, "127.0.0.1", 0);
-    ASSERT_TRUE(l.start().ok());
-    port = l.port();
-  }
-  auto r = http_request({"127.0.0.1", port, ""}, "GET", "/health", {}, 1s);
-  EXPECT_EQ(r.status.result, outcome::refused) << r.status.message;
-  EXPECT_THROW(parse_http_url("https://127.0.0.1/", "t"), config_error);
-  auto u = parse_http_url("http://127.0.0.1:3000/api/", "t");
-  EXPECT_EQ(u.port, 3000);
-  EXPECT_EQ(u.path, "/api");
+TEST(health, one_judgement_names_the_path) {
+  http::server s([](const http::request& q) {
+    if (q.target == "/health") return http::response{200, "application/json", R"({"status":"ok"})"};
+    return http::response{500, "application/json", R"({"status":"error"})"};
+  });
+  ASSERT_TRUE(s.start("127.0.0.1", 0).ok());
+  http::url api{"127.0.0.1", s.port(), ""};
+  EXPECT_TRUE(check_health_path(api, "/health", 2s).ok());
+  auto bad = check_health_path(api, "/api/health/redis", 2s);
+  EXPECT_EQ(bad.result, outcome::check_failed);
+  EXPECT_EQ(bad.message.rfind("/api/health/redis: HTTP 500", 0), 0u) << bad.message;
+  auto report = check_health(api, {"/health", "/api/health/redis"}, 2s);
+  EXPECT_EQ(report.ok_paths, std::vector<std::string>{"/health"});
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0], bad.message);
 }
 
 TEST(health, judges_code_json_and_status) {

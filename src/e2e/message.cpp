@@ -41,7 +41,7 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 session_options make_session_options(const config& cfg, const target& t) {
   if (!t.http) throw config_error("target '" + t.name + "' has no http endpoint (the app's API URL)");
   session_options o;
-  o.api = parse_http_url(t.http->url, "targets." + t.name + ".http");
+  o.api = http::parse_url(t.http->url, "targets." + t.name + ".http");
   o.webhook_path = cfg.app.webhook_path;
   o.reply_host = cfg.app.reply_host;
   o.reply_port = cfg.app.reply_port;
@@ -156,7 +156,7 @@ message_result message_probe::send(const std::string& text) {
   auto sent_at = e2e_clock::now();
   auto deadline = sent_at + o.reply_timeout;
   session_.book().expect(r.id, pass_, sent_at, deadline);
-  auto res = http_request(o.api, "POST", o.webhook_path, body, o.request_timeout);
+  auto res = http::send(o.api, "POST", o.webhook_path, body, o.request_timeout);
   auto refuse = [&](outcome oc, const std::string& why) {
     session_.book().cancel(r.id);
     r.status = probe_result::failure(oc, why, true);

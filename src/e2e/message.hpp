@@ -16,7 +16,7 @@
 
 #include "core/config.hpp"
 #include "core/outcome.hpp"
-#include "e2e/http.hpp"
+#include "http/client.hpp"
 #include "e2e/reply_book.hpp"
 #include "e2e/reply_listener.hpp"
 #include "redis/client.hpp"
@@ -26,7 +26,7 @@ namespace cutover::e2e {
 
 /// Everything a session needs, from the config's `app` section and a target.
 struct session_options {
-  http_url api;                        ///< the app's API base URL
+  http::url api;                        ///< the app's API base URL
   std::string webhook_path = "/webhook/whatsapp/batched";  ///< POST target for messages
   std::string reply_host = "127.0.0.1";  ///< the reply listener's address (loopback only)
   std::uint16_t reply_port = 0;        ///< 0: any free port (tests)

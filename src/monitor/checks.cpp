@@ -7,77 +7,21 @@
 #include <fstream>
 #include <memory>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "core/error.hpp"
 #include "core/json_read.hpp"
 #include "core/secret.hpp"
+#include "e2e/checks.hpp"
+#include "http/client.hpp"
 #include "pg/session.hpp"
 #include "redis/client.hpp"
 
 namespace cutover::monitor {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-
 std::string quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
-}
-
-/// One GET under one deadline; async operations because beast's timeouts
-/// only apply to them.
-probe_result http_get(const http_url& u, const std::string& path, std::chrono::milliseconds timeout) {
-  asio::io_context ioc;
-  asio::ip::tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
-  beast::flat_buffer buffer;
-  http::request<http::empty_body> req{http::verb::get, path.empty() ? "/" : path, 11};
-  req.set(http::field::host, u.host);
-  req.set(http::field::user_agent, "cutover-monitor");
-  req.set(http::field::connection, "close");
-  http::response<http::string_body> res;
-  beast::error_code failure;
-  std::string step = "resolve";
-  bool done = false;
-  auto fail = [&](beast::error_code ec) {
-    failure = ec;
-    done = true;
-  };
-  stream.expires_after(timeout);
-  resolver.async_resolve(u.host, std::to_string(u.port), [&](beast::error_code ec, auto results) {
-    if (ec) return fail(ec);
-    step = "connect";
-    stream.async_connect(results, [&](beast::error_code ec2, auto) {
-      if (ec2) return fail(ec2);
-      step = "request";
-      http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) return fail(ec3);
-        step = "response";
-        http::async_read(stream, buffer, res, [&](beast::error_code ec4, std::size_t) {
-          failure = ec4;
-          done = true;
-        });
-      });
-    });
-  });
-  ioc.run_for(timeout + std::chrono::milliseconds(100));
-  if (!done) return probe_result::failure(outcome::timeout, "GET " + path + ": no answer in time (" + step + ")");
-  if (failure) {
-    auto o = failure == beast::error::timeout                  ? outcome::timeout
-             : failure == asio::error::connection_refused      ? outcome::refused
-             : failure == asio::error::connection_reset || failure == http::error::end_of_stream ? outcome::reset
-                                                                                                 : outcome::error;
-    return probe_result::failure(o, "GET " + path + ": " + step + ": " + failure.message());
-  }
-  if (res.result_int() != 200)
-    return probe_result::failure(outcome::check_failed, "GET " + path + " answered " + std::to_string(res.result_int()));
-  return {};
 }
 
 }  // namespace
@@ -107,7 +51,7 @@ check make_redis_check(std::string name, const redis_endpoint& endpoint, const c
 }
 
 check make_api_check(std::string name, const http_endpoint& endpoint, const check_options& options) {
-  auto u = parse_http_url(endpoint.url);
+  auto u = http::parse_url(endpoint.url, name);
   auto paths = options.api_paths;
   auto timeout = options.timeout;
   return {std::move(name), true, [u, paths, timeout](nlohmann::json&) {
@@ -116,7 +60,8 @@ check make_api_check(std::string name, const http_endpoint& endpoint, const chec
             for (const auto& p : paths) {
               auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
               if (left.count() <= 0) return probe_result::failure(outcome::timeout, "GET " + p + ": no time left");
-              auto r = http_get(u, u.path + p, left);
+              // The same client and judgement as api.health, so the two never disagree.
+              auto r = e2e::check_health_path(u, p, left);
               if (!r.ok()) return r;
             }
             return probe_result{};
@@ -213,32 +158,6 @@ nlohmann::json read_host(const std::string& disk_path) {
           {"load1", load[0]},
           {"load5", load[1]},
           {"load15", load[2]}};
-}
-
-http_url parse_http_url(std::string_view url) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) throw error("api url '" + std::string(url) + "': only http:// is supported");
-  auto rest = url.substr(scheme.size());
-  auto slash = rest.find('/');
-  auto hostport = rest.substr(0, slash);
-  http_url u;
-  if (slash != std::string_view::npos) u.path = std::string(rest.substr(slash));
-  while (!u.path.empty() && u.path.back() == '/') u.path.pop_back();
-  auto colon = hostport.rfind(':');
-  if (colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
-    u.host = std::string(hostport.substr(0, colon));
-    try {
-      auto port = std::stoi(std::string(hostport.substr(colon + 1)));
-      if (port <= 0 || port > 65535) throw std::out_of_range("port");
-      u.port = static_cast<std::uint16_t>(port);
-    } catch (const std::exception&) {
-      throw error("api url '" + std::string(url) + "': bad port");
-    }
-  } else {
-    u.host = std::string(hostport);
-  }
-  if (u.host.empty()) throw error("api url '" + std::string(url) + "': no host");
-  return u;
 }
 
 }  // namespace cutover::monitor

@@ -39,7 +39,8 @@ check make_db_check(std::string name, const pg_endpoint& endpoint, const check_o
 /// Redis: PING on a kept connection (reopened after a failure).
 check make_redis_check(std::string name, const redis_endpoint& endpoint, const check_options& options,
                        std::string path);
-/// HTTP: GET of every api path on a fresh connection; ok when each answers 200.
+/// HTTP: GET of every api path (src/http's client) under one deadline; ok when
+/// each answers as api.health wants (200 and {"status":"ok"}, e2e::check_health_path).
 check make_api_check(std::string name, const http_endpoint& endpoint, const check_options& options);
 /// Host: memory, disk (options.disk_path) and load (values only, no availability).
 check make_host_check(const check_options& options);
@@ -59,14 +60,5 @@ pm2_status parse_pm2_jlist(std::string_view text);
 
 /// Host readings: memory used (bytes, %), disk used (%), load averages.
 nlohmann::json read_host(const std::string& disk_path);
-
-/// Splits "http://host:port/base" into host, port and base path; throws cutover::error otherwise.
-struct http_url {
-  std::string host;      ///< name or address
-  std::uint16_t port = 80;
-  std::string path;      ///< base path without a trailing '/'
-};
-/// Parses an http:// URL (https is refused: no TLS in this check).
-http_url parse_http_url(std::string_view url);
 
 }  // namespace cutover::monitor

@@ -153,16 +153,6 @@ TEST(pm2, parses_jlist_with_banner) {
   EXPECT_THROW(parse_pm2_jlist("command not found"), error);
 }
 
-TEST(http, url_parsing) {
-  auto u = parse_http_url("http://127.0.0.1:3000/api/");
-  EXPECT_EQ(u.host, "127.0.0.1");
-  EXPECT_EQ(u.port, 3000);
-  EXPECT_EQ(u.path, "/api");
-  EXPECT_EQ(parse_http_url("http://localhost").port, 80);
-  EXPECT_THROW(parse_http_url("https://x"), error);
-  EXPECT_THROW(parse_http_url("http://x:99999/"), error);
-}
-
 TEST(prometheus, text_format) {
   series_stats s(0);
   s.add(make("db.private", 0, 2 * ms));

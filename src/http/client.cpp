@@ -1,4 +1,4 @@
-#include "e2e/http.hpp"
+#include "http/client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,35 +10,35 @@
 
 #include "core/error.hpp"
 
-namespace cutover::e2e {
+namespace cutover::http {
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 outcome classify(const boost::system::error_code& ec) {
   if (ec == beast::error::timeout || ec == asio::error::timed_out) return outcome::timeout;
   if (ec == asio::error::connection_refused) return outcome::refused;
-  if (ec == asio::error::connection_reset || ec == asio::error::eof || ec == http::error::end_of_stream ||
+  if (ec == asio::error::connection_reset || ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
       ec == asio::error::broken_pipe)
     return outcome::reset;
-  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return outcome::protocol_error;
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) return outcome::protocol_error;
   return outcome::error;
 }
 
 }  // namespace
 
-std::string http_url::display() const { return "http://" + host + ":" + std::to_string(port) + path; }
+std::string url::display() const { return "http://" + host + ":" + std::to_string(port) + path; }
 
-http_url parse_http_url(std::string_view url, std::string_view place) {
+url parse_url(std::string_view url, std::string_view place) {
   auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
   auto u = boost::urls::parse_uri(url);
   if (!u) fail("invalid URL '" + std::string(url) + "'");
   if (u->scheme() != "http") fail("expected an http:// URL (the app's API), got '" + std::string(url) + "'");
   if (u->has_userinfo()) fail("the API URL must not carry credentials");
-  http_url out;
+  http::url out;
   out.host = std::string(u->host_address());
   if (out.host.empty()) fail("the URL has no host");
   if (u->has_port()) {
@@ -56,9 +56,9 @@ http_url parse_http_url(std::string_view url, std::string_view place) {
   return out;
 }
 
-http_response http_request(const http_url& url, std::string_view method, std::string_view target,
-                           std::string_view json_body, std::chrono::milliseconds timeout) {
-  http_response out;
+reply send(const http::url& url, std::string_view method, std::string_view target, std::string_view json_body,
+           std::chrono::milliseconds timeout) {
+  reply out;
   auto what = std::string(method) + " " + url.display() + std::string(target);
   auto fail = [&](outcome o, const std::string& msg) {
     out.status = probe_result::failure(o, what + ": " + msg);
@@ -79,17 +79,17 @@ http_response http_request(const http_url& url, std::string_view method, std::st
     if (ec || results.empty()) return fail(outcome::error, "cannot resolve " + url.host + ": " + ec.message());
     address = results.begin()->endpoint().address();
   }
-  http::request<http::string_body> req{http::string_to_verb(method), url.path + std::string(target), 11};
-  req.set(http::field::host, url.host + ":" + std::to_string(url.port));
-  req.set(http::field::user_agent, "cutover");
-  req.set(http::field::connection, "close");
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), url.path + std::string(target), 11};
+  req.set(bhttp::field::host, url.host + ":" + std::to_string(url.port));
+  req.set(bhttp::field::user_agent, "cutover");
+  req.set(bhttp::field::connection, "close");
   if (!json_body.empty()) {
-    req.set(http::field::content_type, "application/json");
+    req.set(bhttp::field::content_type, "application/json");
     req.body() = std::string(json_body);
   }
   req.prepare_payload();
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1 << 20);
   boost::system::error_code result;
   stream.async_connect(tcp::endpoint(address, url.port), [&](boost::system::error_code e) {
@@ -97,12 +97,12 @@ http_response http_request(const http_url& url, std::string_view method, std::st
       result = e;
       return;
     }
-    http::async_write(stream, req, [&](boost::system::error_code e2, std::size_t) {
+    bhttp::async_write(stream, req, [&](boost::system::error_code e2, std::size_t) {
       if (e2) {
         result = e2;
         return;
       }
-      http::async_read(stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) { result = e3; });
+      bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e3, std::size_t) { result = e3; });
     });
   });
   io.run();
@@ -113,9 +113,9 @@ http_response http_request(const http_url& url, std::string_view method, std::st
   }
   const auto& res = parser.get();
   out.code = static_cast<int>(res.result_int());
-  out.content_type = std::string(res[http::field::content_type]);
+  out.content_type = std::string(res[bhttp::field::content_type]);
   out.body = res.body();
   return out;
 }
 
-}  // namespace cutover::e2e
+}  // namespace cutover::http

@@ -1,6 +1,7 @@
 #pragma once
-/// A small HTTP/1.1 client (Boost.Beast) for the app's API: one request per
-/// connection, one deadline for connect + write + read. Plain http only.
+/// The harness's one HTTP/1.1 client (Boost.Beast) for the app's API (health
+/// endpoints, webhook): one request per connection, one deadline for
+/// connect + write + read. Plain http only.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -8,10 +9,10 @@
 
 #include "core/outcome.hpp"
 
-namespace cutover::e2e {
+namespace cutover::http {
 
 /// host, port and base path of an http:// URL.
-struct http_url {
+struct url {
   std::string host;         ///< address or name
   std::uint16_t port = 80;  ///< TCP port
   std::string path;  ///< base path without a trailing '/' ("" for the root)
@@ -20,11 +21,11 @@ struct http_url {
 };
 
 /// Parses http://host[:port][/path]; throws config_error naming `place`.
-http_url parse_http_url(std::string_view url, std::string_view place);
+url parse_url(std::string_view url, std::string_view place);
 
 /// What one request got back. `status` is ok when a full response arrived,
 /// whatever its code; timeout/refused/reset/error otherwise.
-struct http_response {
+struct reply {
   probe_result status;        ///< ok once a whole response arrived
   int code = 0;               ///< HTTP status code (0 when no response)
   std::string content_type;   ///< Content-Type header
@@ -34,7 +35,7 @@ struct http_response {
 /// Sends `method target` (target is appended to the URL's base path) with an
 /// optional JSON body, waiting at most `timeout` for the whole exchange.
 /// Never throws for network faults.
-http_response http_request(const http_url& url, std::string_view method, std::string_view target,
-                           std::string_view json_body, std::chrono::milliseconds timeout);
+reply send(const url& to, std::string_view method, std::string_view target, std::string_view json_body,
+           std::chrono::milliseconds timeout);
 
-}  // namespace cutover::e2e
+}  // namespace cutover::http

@@ -1,0 +1,62 @@
+// The one HTTP client against the loopback server: answers, refused and
+// timed-out exchanges as outcomes, and URL parsing.
+#include "http/client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/error.hpp"
+#include "http/server.hpp"
+
+namespace cutover::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(http_client, gets_the_answer_with_code_type_and_body) {
+  server s([](const request& q) { return response{q.method == "POST" ? 201 : 200, "application/json", q.target + " " + q.body}; });
+  ASSERT_TRUE(s.start("127.0.0.1", 0).ok());
+  auto r = send({"127.0.0.1", s.port(), "/api"}, "POST", "/webhook", R"({"x":1})", 2s);
+  ASSERT_TRUE(r.status.ok()) << r.status.message;
+  EXPECT_EQ(r.code, 201);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.body, R"(/api/webhook {"x":1})");
+}
+
+TEST(http_client, refused_and_timeout_are_outcomes) {
+  std::uint16_t port = 0;
+  {
+    server s([](const request&) { return response{}; });
+    ASSERT_TRUE(s.start("127.0.0.1", 0).ok());
+    port = s.port();
+  }
+  auto r = send({"127.0.0.1", port, ""}, "GET", "/health", {}, 1s);
+  EXPECT_EQ(r.status.result, outcome::refused) << r.status.message;
+  EXPECT_NE(r.status.message.find("GET http://127.0.0.1:" + std::to_string(port) + "/health"), std::string::npos)
+      << r.status.message;
+
+  server slow([](const request&) {
+    std::this_thread::sleep_for(600ms);
+    return response{};
+  });
+  ASSERT_TRUE(slow.start("127.0.0.1", 0).ok());
+  auto t = send({"127.0.0.1", slow.port(), ""}, "GET", "/", {}, 200ms);
+  EXPECT_EQ(t.status.result, outcome::timeout) << t.status.message;
+}
+
+TEST(http_client, parses_plain_http_urls_only) {
+  auto u = parse_url("http://127.0.0.1:3000/api/", "t");
+  EXPECT_EQ(u.host, "127.0.0.1");
+  EXPECT_EQ(u.port, 3000);
+  EXPECT_EQ(u.path, "/api");
+  EXPECT_EQ(u.display(), "http://127.0.0.1:3000/api");
+  EXPECT_EQ(parse_url("http://localhost", "t").port, 80);
+  EXPECT_THROW(parse_url("https://127.0.0.1/", "t"), config_error);
+  EXPECT_THROW(parse_url("http://127.0.0.1:99999/", "t"), config_error);
+  EXPECT_THROW(parse_url("http://user:pw@127.0.0.1/", "t"), config_error);
+  EXPECT_THROW(parse_url("not a url", "t"), config_error);
+}
+
+}  // namespace
+}  // namespace cutover::http
