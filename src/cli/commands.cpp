@@ -268,11 +268,7 @@ void compare_baseline(const compare::input& baseline, report::report& r, const s
     r.criteria.insert(r.criteria.end(), c.criteria.begin(), c.criteria.end());
     write_all(c, compare::sinks(), dir);
   } catch (const config_error& e) {
-    report::criterion_result k;
-    k.id = "compare.no_regression";
-    k.title = "no metric regressed against the baseline";
-    k.stage = "all";
-    k.status = report::status::error;
+    auto k = criteria::result_for("compare.no_regression", "all", thresholds.max_regression * 100);
     k.detail = e.what();
     r.criteria.push_back(std::move(k));
   }

@@ -168,15 +168,9 @@ row make_row(const metric_series& sa, const metric_series& sb, const std::string
 }
 
 report::criterion_result improvement_criterion(const std::vector<const row*>& rows, const options& opts) {
-  report::criterion_result c;
-  c.id = "db.latency.improvement";
-  c.title = "query round trip is at least " + fmt("%g", opts.min_ratio) + "x faster (A / B p50 of " + opts.ratio_metric + ")";
-  c.stage = "server-migration";
-  c.severity = report::severity::primary;
+  // The same criterion validate judges on one paired run, here on medians with their interval.
+  auto c = criteria::result_for("db.latency.improvement", "server-migration", opts.min_ratio);
   c.metric = opts.ratio_metric;
-  c.op = ">=";
-  c.threshold = opts.min_ratio;
-  c.unit = "ratio";
   // Every target compared must reach it: the smallest ratio decides.
   const row* worst = nullptr;
   bool insufficient = false;
@@ -218,14 +212,7 @@ double error_ratio(const side& s) {
 // `lost`: metrics A had that B is missing or failed outright (always a failure).
 report::criterion_result no_regression_criterion(const std::vector<row>& rows, const std::vector<std::string>& lost,
                                                  const options& opts) {
-  report::criterion_result c;
-  c.id = "compare.no_regression";
-  c.title = "no metric regressed by more than " + fmt("%g", opts.max_regression * 100) + "%";
-  c.stage = "all";
-  c.severity = report::severity::primary;
-  c.op = "<=";
-  c.threshold = opts.max_regression * 100;
-  c.unit = "%";
+  auto c = criteria::result_for("compare.no_regression", "all", opts.max_regression * 100);
   double worst = 0;
   std::vector<std::string> over = lost;
   std::vector<std::string> unknown;

@@ -54,6 +54,21 @@ std::vector<const definition*> for_stage(std::string_view stage) {
   return out;
 }
 
+report::criterion_result result_for(std::string_view id, std::string_view stage, nlohmann::json threshold) {
+  const auto* d = find(id);
+  if (!d) throw error("no criterion '" + std::string(id) + "' is defined");
+  report::criterion_result r;
+  r.id = d->id;
+  r.title = d->title;
+  r.stage = stage;
+  r.severity = d->severity;
+  r.metric = d->metric;
+  r.op = d->op;
+  r.unit = d->unit;
+  if (!d->op.empty()) r.threshold = threshold.is_null() ? nlohmann::json(d->default_threshold) : std::move(threshold);
+  return r;
+}
+
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx) {
   std::vector<need> out;
   for (const auto* d : ds) {

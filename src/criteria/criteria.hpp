@@ -49,7 +49,10 @@ struct context {
 struct definition {
   std::string id;
   std::string title;
-  std::vector<std::string> stages;   ///< stages it belongs to; {"all"} for every stage
+  /// Stages `validate` evaluates it in; {"all"} for every stage; empty for a
+  /// criterion another command judges (compare.no_regression by `compare` and
+  /// `gate --baseline`, soak.hourly_p99 by `monitor`): defined here all the same.
+  std::vector<std::string> stages;
   report::severity severity = report::severity::primary;
   std::string metric;                ///< metric id it reads ("" for checks)
   std::string op;                    ///< comparison shown in the report
@@ -71,6 +74,13 @@ const std::vector<definition>& all();
 const definition* find(std::string_view id);
 /// Criteria of a stage (throws config_error for an unknown stage).
 std::vector<const definition*> for_stage(std::string_view stage);
+
+/// A result for criterion `id` carrying its definition (id, title, severity,
+/// metric, operator, unit) in `stage`, with `threshold` (null: the
+/// definition's default), status error until judged. For the commands that
+/// judge a criterion themselves (compare, monitor, gate). Throws
+/// cutover::error for an id that is not defined.
+report::criterion_result result_for(std::string_view id, std::string_view stage, nlohmann::json threshold = nullptr);
 
 /// The measurements a set of criteria needs, grouped for one bench run.
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx);

@@ -522,7 +522,7 @@ std::vector<definition> make_all() {
                severity::primary, "pg.query.select1", "<", 1.0, "ns",
                [](const context& c) { return one("pg.query.select1", c.target_for("db.latency.private")); },
                eval_db_latency_private});
-  d.push_back({"db.latency.improvement", "Tunnel / private query round trip (p50 ratio; the plan says 20-50x)",
+  d.push_back({"db.latency.improvement", "Query round trip before / after the move (p50 ratio; the plan says 20-50x)",
                {"server-migration"}, severity::primary, "pg.query.select1", ">=", 20.0, "ratio",
                [](const context& c) {
                  return std::vector<need>{{"pg.query.select1", "tunnel"},
@@ -548,6 +548,11 @@ std::vector<definition> make_all() {
                severity::primary, "downtime.total", "<", 15.0, "ns", nullptr, eval_downtime_window});
   d.push_back({"soak.uptime", "Uptime over the parallel run / monitoring period", {"parallel-run", "post-migration"},
                severity::primary, "soak.uptime", ">", 99.0, "%", nullptr, eval_soak_uptime});
+  // Judged by the commands that hold their data (no stage: validate never runs them).
+  d.push_back({"compare.no_regression", "No metric slower than the baseline beyond the limit (or lost)", {},
+               severity::primary, "", "<=", 10.0, "%", nullptr, nullptr});
+  d.push_back({"soak.hourly_p99", "p99 check latency of every hour below the limit", {}, severity::secondary,
+               "soak.uptime", "<", 0, "ns", nullptr, nullptr});
   return d;
 }
 

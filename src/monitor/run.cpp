@@ -231,15 +231,7 @@ report::report monitor_report(const config& cfg, const series_stats& stats, cons
   finish(cfg, r, o.stage);
   if (o.hourly_p99) {
     // The per-window criterion: p99 of every hour of every component under the limit.
-    report::criterion_result c;
-    c.id = "soak.hourly_p99";
-    c.title = "p99 check latency of every hour below the limit";
-    c.stage = o.stage;
-    c.severity = report::severity::secondary;
-    c.metric = "soak.uptime";
-    c.op = "<";
-    c.unit = "ns";
-    c.threshold = o.hourly_p99->count();
+    auto c = criteria::result_for("soak.hourly_p99", o.stage, o.hourly_p99->count());
     std::int64_t worst = 0;
     std::string worst_at;
     int thin = 0;
