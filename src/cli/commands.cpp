@@ -14,13 +14,13 @@
 #include "compare/comparison.hpp"
 #include "compare/render.hpp"
 #include "core/config.hpp"
+#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/json_read.hpp"
 #include "core/secret.hpp"
 #include "core/version.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/runner.hpp"
-#include "monitor/duration.hpp"
 #include "http/server.hpp"
 #include "monitor/prometheus.hpp"
 #include "monitor/run.hpp"
@@ -127,7 +127,7 @@ int run_bench() {
   std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per headline metric\n";
   suite::bench_plan plan{opts.targets, opts.suites, opts.metrics, {}};
   if (opts.rate > 0) {
-    plan.open_loop = {opts.rate, opts.connections, monitor::parse_duration(opts.open_duration, "--duration")};
+    plan.open_loop = {opts.rate, opts.connections, parse_duration(opts.open_duration, "--duration")};
     std::cerr << "cutover bench: open loop at " << opts.rate << " ops/s over " << opts.connections
               << " connection(s) for " << opts.open_duration << " per metric and target\n";
   }
@@ -321,7 +321,7 @@ soak_cli soak;
 monitor::check_options soak_checks(const config& cfg, const std::string& default_timeout) {
   monitor::check_options c;
   c.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      monitor::parse_duration(soak.timeout.empty() ? default_timeout : soak.timeout, "--timeout"));
+      parse_duration(soak.timeout.empty() ? default_timeout : soak.timeout, "--timeout"));
   c.reuse_connections = soak.reuse;
   if (!soak.api_paths.empty()) c.api_paths = soak.api_paths;
   c.disk_path = soak.disk_path;
@@ -340,15 +340,15 @@ int run_monitor() {
   monitor::monitor_options o;
   o.targets = opts.targets;
   o.watch = soak.watch;
-  o.interval = monitor::parse_duration(soak.interval.empty() ? "60s" : soak.interval, "--interval");
-  o.duration = monitor::parse_duration(soak.duration.empty() ? "48h" : soak.duration, "--duration");
+  o.interval = parse_duration(soak.interval.empty() ? "60s" : soak.interval, "--interval");
+  o.duration = parse_duration(soak.duration.empty() ? "48h" : soak.duration, "--duration");
   o.out_dir = opts.out;
   o.resume = soak.resume;
   o.checks = soak_checks(cfg, "5s");
   o.metrics_file = soak.metrics_file;
   o.listen = soak.listen;
   if (!opts.stage.empty()) o.stage = opts.stage;
-  if (!soak.hourly_p99.empty()) o.hourly_p99 = monitor::parse_duration(soak.hourly_p99, "--hourly-p99");
+  if (!soak.hourly_p99.empty()) o.hourly_p99 = parse_duration(soak.hourly_p99, "--hourly-p99");
   if (!soak.listen.empty()) http::parse_loopback_listen(soak.listen);  // refuse before sampling starts
   std::atomic<bool> stop{false};
   monitor::stop_on_signals(stop);
@@ -362,9 +362,9 @@ int run_downtime() {
   auto cfg = load(opts.config);
   monitor::downtime_options o;
   o.target = soak.target;
-  o.interval = monitor::parse_duration(soak.interval.empty() ? "100ms" : soak.interval, "--interval");
-  if (!soak.duration.empty()) o.duration = monitor::parse_duration(soak.duration, "--duration");
-  if (!soak.window.empty()) o.window = monitor::parse_duration(soak.window, "--window");
+  o.interval = parse_duration(soak.interval.empty() ? "100ms" : soak.interval, "--interval");
+  if (!soak.duration.empty()) o.duration = parse_duration(soak.duration, "--duration");
+  if (!soak.window.empty()) o.window = parse_duration(soak.window, "--window");
   o.checks = soak_checks(cfg, "1s");
   o.live = ::isatty(STDERR_FILENO) != 0;
   if (!soak.watch.empty()) {
@@ -380,7 +380,7 @@ int run_downtime() {
   monitor::stop_on_signals(stop);
   std::cerr << "cutover downtime: watching";
   for (const auto& w : o.watch) std::cerr << ' ' << w;
-  std::cerr << " every " << monitor::clock_text(o.interval, true) << "; Ctrl-C ends the watch and writes the report\n";
+  std::cerr << " every " << clock_text(o.interval, true) << "; Ctrl-C ends the watch and writes the report\n";
   opts.stage = "switchover";
   auto r = monitor::run_downtime(cfg, o, new_report(cfg, "downtime"), stop, std::cerr);
   report::print_criteria(std::cout, r);

@@ -39,8 +39,6 @@ std::string join(const std::vector<std::string>& lines) {
   return out;
 }
 
-std::string secs(double ns) { return report::human_ns(ns); }
-
 std::vector<need> e2e_needs(const context& ctx, std::string_view id, std::vector<std::string> metrics) {
   std::vector<need> out;
   for (auto& m : metrics) out.push_back({std::move(m), app_target(ctx, id)});
@@ -125,8 +123,8 @@ void eval_e2e_reply(const context& ctx, criterion_result& out) {
   out.measured = s.max_ns;
   out.status = static_cast<double>(s.max_ns) <= limit_ns ? status::pass : status::fail;
   out.detail = std::to_string(s.count) + " of " + std::to_string(total) + " messages answered: p50 " +
-               secs(static_cast<double>(s.p50_ns)) + (s.claimed(99) ? ", p99 " + secs(static_cast<double>(s.p99_ns)) : "") +
-               ", slowest " + secs(static_cast<double>(s.max_ns)) + " (limit " + secs(limit_ns) + ")";
+               report::human_ns(static_cast<double>(s.p50_ns)) + (s.claimed(99) ? ", p99 " + report::human_ns(static_cast<double>(s.p99_ns)) : "") +
+               ", slowest " + report::human_ns(static_cast<double>(s.max_ns)) + " (limit " + report::human_ns(limit_ns) + ")";
   if (s.failures() > 0) out.detail += "; unanswered: " + first_error(s);
 }
 
@@ -186,10 +184,10 @@ void eval_e2e_ai_time(const context& ctx, criterion_result& out) {
   }
   out.measured = s.p50_ns;
   out.status = s.p50_ns >= lo && s.p50_ns <= hi ? status::pass : status::fail;
-  out.detail = "job processing (BullMQ processedOn..finishedOn) p50 " + secs(static_cast<double>(s.p50_ns)) + ", min " +
-               secs(static_cast<double>(s.min_ns)) + ", max " + secs(static_cast<double>(s.max_ns)) + " over " +
-               std::to_string(s.count) + " messages (window " + secs(static_cast<double>(lo)) + " - " +
-               secs(static_cast<double>(hi)) + ")";
+  out.detail = "job processing (BullMQ processedOn..finishedOn) p50 " + report::human_ns(static_cast<double>(s.p50_ns)) + ", min " +
+               report::human_ns(static_cast<double>(s.min_ns)) + ", max " + report::human_ns(static_cast<double>(s.max_ns)) + " over " +
+               std::to_string(s.count) + " messages (window " + report::human_ns(static_cast<double>(lo)) + " - " +
+               report::human_ns(static_cast<double>(hi)) + ")";
 }
 
 void eval_e2e_context(const context& ctx, criterion_result& out) {

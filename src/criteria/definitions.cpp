@@ -49,8 +49,6 @@ double max_error_ratio(const context& ctx, std::string_view id) {
   return s.contains("max_error_ratio") && s["max_error_ratio"].is_number() ? s["max_error_ratio"].get<double>() : 0.01;
 }
 
-std::string ms_text(double ns) { return report::human_ns(ns); }
-
 /// Shared judgement of a measured latency: present, mostly successful,
 /// enough samples for the percentile, then compared with the threshold.
 /// Returns the measurement when it is usable (status left for the caller).
@@ -98,9 +96,9 @@ void p50_below(const context& ctx, criterion_result& out, const std::string& met
   const auto& s = m->summary;
   out.measured = s.p50_ns;
   out.status = static_cast<double>(s.p50_ns) < threshold_ms * 1e6 ? status::pass : status::fail;
-  out.detail = "p50 " + ms_text(static_cast<double>(s.p50_ns)) + " on " + target + " over " + std::to_string(s.count) +
+  out.detail = "p50 " + report::human_ns(static_cast<double>(s.p50_ns)) + " on " + target + " over " + std::to_string(s.count) +
                " samples";
-  if (s.claimed(99)) out.detail += ", p99 " + ms_text(static_cast<double>(s.p99_ns));
+  if (s.claimed(99)) out.detail += ", p99 " + report::human_ns(static_cast<double>(s.p99_ns));
   if (!m->fingerprint.resolved.empty()) out.detail += "; reached " + m->fingerprint.resolved;
   if (!m->fingerprint.server_addr.empty()) out.detail += " (server saw " + m->fingerprint.server_addr + ")";
 }
@@ -189,8 +187,8 @@ void eval_db_latency_improvement(const context& ctx, criterion_result& out) {
   out.measured = std::round(ratio * 10) / 10;
   out.status = ratio >= out.threshold.get<double>() ? status::pass : status::fail;
   bool paired = a->workload.is_object() && a->workload.value("mode", "") == "closed-paired";
-  out.detail = "tunnel p50 " + ms_text(static_cast<double>(a->summary.p50_ns)) + " / " + b->target + " p50 " +
-               ms_text(static_cast<double>(b->summary.p50_ns)) + (paired ? " (paired samples)" : "");
+  out.detail = "tunnel p50 " + report::human_ns(static_cast<double>(a->summary.p50_ns)) + " / " + b->target + " p50 " +
+               report::human_ns(static_cast<double>(b->summary.p50_ns)) + (paired ? " (paired samples)" : "");
 }
 
 void eval_redis_latency(const context& ctx, criterion_result& out) {
@@ -206,9 +204,9 @@ void eval_redis_latency(const context& ctx, criterion_result& out) {
   out.measured = {{"mean_ns", mean}, {"max_ns", m->summary.max_ns}};
   bool ok = static_cast<double>(mean) < mean_ms * 1e6 && static_cast<double>(m->summary.max_ns) < max_ms * 1e6;
   out.status = ok ? status::pass : status::fail;
-  out.detail = "PING mean " + ms_text(m->summary.mean_ns) + ", max " + ms_text(static_cast<double>(m->summary.max_ns)) +
-               " over " + std::to_string(m->summary.count) + " samples (need mean < " + ms_text(mean_ms * 1e6) +
-               ", max < " + ms_text(max_ms * 1e6) + ")";
+  out.detail = "PING mean " + report::human_ns(m->summary.mean_ns) + ", max " + report::human_ns(static_cast<double>(m->summary.max_ns)) +
+               " over " + std::to_string(m->summary.count) + " samples (need mean < " + report::human_ns(mean_ms * 1e6) +
+               ", max < " + report::human_ns(max_ms * 1e6) + ")";
 }
 
 // --- redis, proxy -----------------------------------------------------------
@@ -264,7 +262,7 @@ void eval_proxy_socks5(const context& ctx, criterion_result& out) {
   out.measured = r.ok() ? json("ok") : json(std::string(to_string(r.result)));
   out.status = r.ok() ? status::pass : status::fail;
   out.detail = r.ok() ? "handshake, CONNECT " + probe + " and GET / through " + t.socks5->display() + " in " +
-                            ms_text(static_cast<double>(ns))
+                            report::human_ns(static_cast<double>(ns))
                       : r.message;
 }
 
