@@ -240,11 +240,16 @@ int run_compare() {
     check_ratio_metric({a, b});
     c = compare::compare_inputs(a, b, cmp.thresholds);
   } else {
-    if (cmp.targets.size() != 2 || cmp.inputs.size() != 1)
-      throw usage_error("--targets takes two target names (A,B) and one report");
-    auto in = compare::read_input(cmp.inputs[0]);
-    check_ratio_metric({in});
-    c = compare::compare_targets(in, cmp.targets[0], cmp.targets[1], cmp.thresholds);
+    if (cmp.targets.size() != 2) throw usage_error("--targets takes two target names (A,B)");
+    const auto a = compare::read_input(cmp.inputs[0]);
+    if (cmp.inputs.size() == 1) {
+      check_ratio_metric({a});
+      c = compare::compare_targets(a, cmp.targets[0], cmp.targets[1], cmp.thresholds);
+    } else {
+      const auto b = compare::read_input(cmp.inputs[1]);
+      check_ratio_metric({a, b});
+      c = compare::compare_targets(a, cmp.targets[0], b, cmp.targets[1], cmp.thresholds);
+    }
   }
   compare::print_comparison(std::cout, c);
   print_comparison_criteria(c);
@@ -427,15 +432,17 @@ void register_commands(CLI::App& app) {
   validate->add_option("--measurements", opts.measurements, "Reuse the measurements of an earlier report");
   handlers[validate] = run_validate;
 
-  auto* compare = app.add_subcommand("compare", "Before/after comparison: two reports, or two targets of one report");
+  auto* compare = app.add_subcommand("compare", "Before/after comparison: two reports, two targets of one report, or a target of each");
   auto& t = cmp.thresholds;
   compare
       ->add_option("inputs", cmp.inputs,
-                   "BEFORE.json AFTER.json (cutover reports or Google Benchmark --benchmark_out files), or one report "
-                   "with --targets")
+                   "BEFORE.json AFTER.json (cutover reports or Google Benchmark --benchmark_out files; one target each, "
+                   "under different names, pairs those targets), or one report with --targets")
       ->required()
       ->expected(1, 2);
-  compare->add_option("--targets", cmp.targets, "Compare two targets of one report: A,B (e.g. tunnel,private)")
+  compare->add_option("--targets", cmp.targets,
+                      "Compare target A with target B (e.g. tunnel,private): of one report, or A of BEFORE.json with B "
+                      "of AFTER.json")
       ->delimiter(',');
   compare->add_option("--out", cmp.out, "Write the comparison JSON here");
   compare->add_option("--min-change", t.min_change, "Median change below this fraction is 'unchanged'")->capture_default_str()

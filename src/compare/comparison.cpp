@@ -349,6 +349,14 @@ std::unordered_map<std::string, const metric_series*> index_of(const std::vector
   return index;
 }
 
+// The target names of an input's series, in first-seen order.
+std::vector<std::string> targets_of(const input& in) {
+  std::vector<std::string> present;
+  for (const auto& s : in.series)
+    if (std::find(present.begin(), present.end(), s.target) == present.end()) present.push_back(s.target);
+  return present;
+}
+
 // Side labels for tables and legends: the file names, told apart when equal.
 std::pair<std::string, std::string> labels_of(const input& a, const input& b) {
   const auto& la = a.label;
@@ -481,6 +489,18 @@ input read_input(const std::filesystem::path& file) { return parse_input(read_te
 comparison compare_inputs(const input& a, const input& b, const options& opts) {
   if (a.kind != b.kind)
     throw config_error("cannot compare a " + a.kind + " (" + a.file + ") with a " + b.kind + " (" + b.file + ")");
+  // Before on the old server (tunnel), after on the new one (private): one
+  // target each, under different names, is the plan's before/after report.
+  if (a.kind == "cutover-report") {
+    const auto ta = targets_of(a);
+    const auto tb = targets_of(b);
+    if (ta.size() == 1 && tb.size() == 1 && ta[0] != tb[0]) {
+      auto c = compare_targets(a, ta[0], b, tb[0], opts);
+      c.notes.insert(c.notes.begin(), "each report has one target: " + ta[0] + " of " + a.file + " paired with " +
+                                          tb[0] + " of " + b.file);
+      return c;
+    }
+  }
   const std::string what = a.file + " with " + b.file;
   std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
   std::vector<std::string> notes;
@@ -518,26 +538,29 @@ comparison compare_inputs(const input& a, const input& b, const options& opts) {
                 std::move(notes), lost, opts);
 }
 
-comparison compare_targets(const input& in, const std::string& target_a, const std::string& target_b,
+comparison compare_targets(const input& a, const std::string& target_a, const input& b, const std::string& target_b,
                            const options& opts) {
-  if (in.kind != "cutover-report") throw config_error(in.file + ": --targets needs a cutover report");
-  std::set<std::string> present;
-  for (const auto& s : in.series) present.insert(s.target);
-  for (const auto& t : {target_a, target_b}) {
-    if (present.contains(t)) continue;
+  for (const input* in : {&a, &b})
+    if (in->kind != "cutover-report") throw config_error(in->file + ": --targets needs a cutover report");
+  for (const auto& [in, t] : {std::pair{&a, &target_a}, std::pair{&b, &target_b}}) {
+    const auto present = targets_of(*in);
+    if (std::find(present.begin(), present.end(), *t) != present.end()) continue;
     std::string list;
     for (const auto& p : present) list += (list.empty() ? "" : ", ") + p;
-    throw config_error(in.file + ": no measurement on target '" + t + "' (targets: " + list + ")");
+    throw config_error(in->file + ": no measurement on target '" + *t + "' (targets: " + list + ")");
   }
-  const auto index = index_of(in.series);
+  const bool one_file = &a == &b;
+  const auto index_a = index_of(a.series);
+  const auto index_b = index_of(b.series);
   std::vector<std::pair<const metric_series*, const metric_series*>> pairs;
   std::vector<std::string> notes;
   std::vector<std::string> lost;
-  const std::string what = target_a + " with " + target_b + " in " + in.file;
-  for (const auto& sa : in.series) {
+  const std::string what = one_file ? target_a + " with " + target_b + " in " + a.file
+                                    : target_a + " of " + a.file + " with " + target_b + " of " + b.file;
+  for (const auto& sa : a.series) {
     if (sa.target != target_a) continue;
-    auto it = index.find(key_of(sa.metric, target_b));
-    if (it == index.end()) {
+    auto it = index_b.find(key_of(sa.metric, target_b));
+    if (it == index_b.end()) {
       notes.push_back("only on " + target_a + ": " + sa.metric);
       lost.push_back(sa.metric + " missing on " + target_b);
       continue;
@@ -545,8 +568,19 @@ comparison compare_targets(const input& in, const std::string& target_a, const s
     check_workloads(sa, *it->second, what);
     pairs.emplace_back(&sa, it->second);
   }
+  if (!one_file)
+    for (const auto& sb : b.series)
+      if (sb.target == target_b && !index_a.contains(key_of(sb.metric, target_a)))
+        notes.push_back("only on " + target_b + ": " + sb.metric);
   if (pairs.empty()) throw config_error("cannot compare " + what + ": no metric measured on both");
-  return finish(std::move(pairs), in, in, "targets", target_a, target_b, std::move(notes), lost, opts);
+  // Two files on the same target name keep the files' labels; otherwise the targets name the sides.
+  auto [la, lb] = target_a == target_b ? labels_of(a, b) : std::pair{target_a, target_b};
+  return finish(std::move(pairs), a, b, "targets", la, lb, std::move(notes), lost, opts);
+}
+
+comparison compare_targets(const input& in, const std::string& target_a, const std::string& target_b,
+                           const options& opts) {
+  return compare_targets(in, target_a, in, target_b, opts);
 }
 
 change classify(std::optional<double> ratio, std::optional<double> p_value, bool sufficient, const options& opts) {

@@ -140,13 +140,20 @@ input from_report(const report::report& r, std::string file);
 /// from the iteration runs (repetitions), else from the median or mean aggregate.
 input from_google_benchmark(const nlohmann::json& doc, std::string file);
 
-/// Compares two inputs metric by metric (same metric id and target name).
+/// Compares two inputs metric by metric (same metric id and target name);
+/// two reports with one target each under different names (before on the
+/// tunnel, after on the private network) are paired as compare_targets().
 /// Throws cutover::config_error when a matched metric's workloads differ,
 /// when the inputs are of different kinds or when nothing matches.
 comparison compare_inputs(const input& a, const input& b, const options& opts);
 /// Compares two targets of one input (A = target_a, B = target_b).
 /// Throws cutover::config_error as compare_inputs, or when a target is absent.
 comparison compare_targets(const input& in, const std::string& target_a, const std::string& target_b,
+                           const options& opts);
+/// Compares target_a of input a with target_b of input b (same metric id,
+/// same workload), e.g. before.json's tunnel with after.json's private.
+/// Throws cutover::config_error as compare_targets.
+comparison compare_targets(const input& a, const std::string& target_a, const input& b, const std::string& target_b,
                            const options& opts);
 
 /// Classifies a row: insufficient without enough data; unchanged when the

@@ -53,11 +53,80 @@ TEST(Compare, RefusesDifferentWorkloadsButIgnoresSampleCounts) {
 }
 
 TEST(Compare, RefusesNothingInCommonAndMixedKinds) {
-  auto a = report_input({make_measurement("pg.query.select1", "tunnel", 1e6, 100)}, "a.json");
-  auto b = report_input({make_measurement("pg.query.select1", "private", 1e6, 100)}, "b.json");
+  auto a = report_input({make_measurement("pg.query.select1", "tunnel", 1e6, 100),
+                         make_measurement("pg.query.select1", "private", 1e6, 100)},
+                        "a.json");
+  auto b = report_input({make_measurement("pg.query.select1", "source", 1e6, 100)}, "b.json");
   EXPECT_THROW(compare_inputs(a, b, {}), config_error);
   json gb{{"benchmarks", json::array({{{"name", "BM_x"}, {"real_time", 5.0}, {"time_unit", "ns"}}})}};
   EXPECT_THROW(compare_inputs(a, from_google_benchmark(gb, "g.json"), {}), config_error);
+}
+
+// Before on the old server (tunnel only), after on the new one (private only).
+TEST(Compare, PairsTheOneTargetOfEachReportAcrossHosts) {
+  auto before = report_input({make_measurement("pg.query.select1", "tunnel", 20e6, 1000, 1),
+                              make_measurement("redis.ping", "tunnel", 30e3, 1000, 2)},
+                             "/tmp/before.json");
+  auto after = report_input({make_measurement("pg.query.select1", "private", 40e3, 1000, 3),
+                             make_measurement("pg.connect", "private", 1e6, 1000, 4)},
+                            "/tmp/after.json");
+  auto c = compare_inputs(before, after, {});
+  EXPECT_EQ(c.mode, "targets");
+  EXPECT_EQ(c.label_a, "tunnel");
+  EXPECT_EQ(c.label_b, "private");
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_EQ(c.rows[0].metric, "pg.query.select1");
+  EXPECT_EQ(c.rows[0].a.path, "tunnel");
+  EXPECT_EQ(c.rows[0].b.path, "private");
+  ASSERT_TRUE(c.rows[0].ratio);
+  EXPECT_NEAR(*c.rows[0].ratio, 500, 25);
+  ASSERT_FALSE(c.criteria.empty());
+  EXPECT_EQ(c.criteria[0].id, "db.latency.improvement");
+  EXPECT_EQ(c.criteria[0].status, report::status::pass);
+  ASSERT_EQ(c.notes.size(), 3u);
+  EXPECT_EQ(c.notes[0], "each report has one target: tunnel of /tmp/before.json paired with private of /tmp/after.json");
+  EXPECT_EQ(c.notes[1], "only on tunnel: redis.ping");
+  EXPECT_EQ(c.notes[2], "only on private: pg.connect");
+  // Same pairing when asked by name.
+  auto named = compare_targets(before, "tunnel", after, "private", {});
+  EXPECT_EQ(named.rows.size(), 1u);
+  EXPECT_EQ(named.label_a, "tunnel");
+}
+
+TEST(Compare, TargetsAcrossReportsStillRefuseDifferentWorkloadsAndAbsentTargets) {
+  auto ma = make_measurement("pg.query.select1", "tunnel", 20e6, 100);
+  auto mb = make_measurement("pg.query.select1", "private", 40e3, 100);
+  mb.workload["connections"] = 4;
+  auto before = report_input({ma}, "before.json");
+  auto after = report_input({mb}, "after.json");
+  try {
+    compare_inputs(before, after, {});
+    FAIL() << "expected a refusal";
+  } catch (const config_error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("tunnel of before.json with private of after.json"), std::string::npos) << what;
+    EXPECT_NE(what.find("workload of pg.query.select1 on tunnel differs"), std::string::npos) << what;
+  }
+  EXPECT_THROW(compare_targets(before, "tunnel", after, "private", {}), config_error);
+  try {
+    compare_targets(before, "tunnel", after, "tunnel", {});
+    FAIL() << "expected a refusal";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("after.json: no measurement on target 'tunnel' (targets: private)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Compare, SameTargetNameOnBothSidesIsAnOrdinaryBeforeAfter) {
+  auto before = report_input({make_measurement("pg.query.select1", "private", 80e3, 200, 1)}, "/tmp/before.json");
+  auto after = report_input({make_measurement("pg.query.select1", "private", 40e3, 200, 2)}, "/tmp/after.json");
+  auto c = compare_inputs(before, after, {});
+  EXPECT_EQ(c.mode, "reports");
+  EXPECT_EQ(c.label_a, "before");
+  EXPECT_EQ(c.rows.at(0).target, "private");
+  auto named = compare_targets(before, "private", after, "private", {});
+  EXPECT_EQ(named.label_a, "before") << "the same target on both sides: the files name the sides";
 }
 
 TEST(Compare, TargetsOfOneReportGiveRatioIntervalAndGo) {
