@@ -56,6 +56,19 @@ std::string md_cell(std::string_view s) {
   return out;
 }
 
+// The headline read first: A / B of the ratio metric with its interval ("" when not compared).
+std::string headline(const comparison& c) {
+  for (const auto& r : c.rows) {
+    if (r.metric != c.opts.ratio_metric || !r.ratio) continue;
+    return c.label_a + " / " + c.label_b + ": " + ratio_text(r.ratio) +
+           (r.ratio_lo && r.ratio_hi ? " (" + fmt("%.0f", c.opts.confidence * 100) + "% interval " + ratio_text(r.ratio_lo) +
+                                           " - " + ratio_text(r.ratio_hi) + ")"
+                                     : std::string(" (no interval)")) +
+           " on " + r.metric + " (median " + report::human_ns(r.a.median_ns) + " / " + report::human_ns(r.b.median_ns) + ")";
+  }
+  return {};
+}
+
 // The go/no-go report's JUnit and criteria encoding, reused for a comparison.
 report::report as_report(const comparison& c) {
   report::report r;
@@ -89,6 +102,7 @@ std::string render_markdown(const comparison& c) {
   std::string md = "## cutover compare: **" + std::string(report::to_string(c.verdict.decision)) + "**\n\n" +
                    md_cell(subtitle(c)) + "\n\n";
   for (const auto& reason : c.verdict.reasons) md += "- " + md_cell(reason) + "\n";
+  if (auto h = headline(c); !h.empty()) md += "\n**" + md_cell(h) + "**\n";
   md += "\n| | criterion | measured | threshold | detail |\n|---|---|---|---|---|\n";
   for (const auto& k : c.criteria)
     md += "| " + std::string(report::to_string(k.status)) + " | `" + k.id + "` " + md_cell(k.title) + " | " +
@@ -118,6 +132,9 @@ std::string render_junit(const comparison& c) { return report::render_junit(as_r
 std::string render_html(const comparison& c) {
   using report::xml_escape;
   std::string body = report::html_banner(c.verdict, "cutover compare", subtitle(c)) + "<main>";
+  if (auto h = headline(c); !h.empty())
+    body += "<section class=\"first\" id=\"first\"><div class=\"headline\" id=\"headline-ratio\">" + xml_escape(h) +
+            "</div></section>";
   if (!c.criteria.empty()) body += "<h2>Criteria</h2>" + report::html_criteria_table(c.criteria);
 
   std::vector<report::ratio_bar> bars;

@@ -1,6 +1,7 @@
 #pragma once
 /// The console sink: compact tables for people at a terminal.
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "report/format.hpp"

@@ -13,25 +13,31 @@ std::string human_ns(double ns) {
   return buf;
 }
 
-std::string value_text(const nlohmann::json& v, const std::string& unit) {
-  if (v.is_null()) return "-";
+std::vector<std::string> value_parts(const nlohmann::json& v, const std::string& unit) {
+  if (v.is_null()) return {"-"};
   if (v.is_object()) {
-    std::string out;
+    std::vector<std::string> out;
     for (auto& [k, x] : v.items()) {
       bool ns = k.size() > 3 && k.ends_with("_ns");
-      out += (out.empty() ? "" : ", ") + (ns ? k.substr(0, k.size() - 3) : k) + " " +
-             (ns && x.is_number() ? human_ns(x.get<double>()) : x.is_string() ? x.get<std::string>() : x.dump());
+      out.push_back((ns ? k.substr(0, k.size() - 3) : k) + " " +
+                    (ns && x.is_number() ? human_ns(x.get<double>()) : x.is_string() ? x.get<std::string>() : x.dump()));
     }
     return out;
   }
-  if (unit == "ns" && v.is_number()) return human_ns(v.get<double>());
-  if (v.is_string()) return v.get<std::string>();
+  if (unit == "ns" && v.is_number()) return {human_ns(v.get<double>())};
+  if (v.is_string()) return {v.get<std::string>()};
   if (v.is_number_float()) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.4g", v.get<double>());
-    return std::string(buf) + (unit.empty() ? "" : " " + unit);
+    return {std::string(buf) + (unit.empty() ? "" : " " + unit)};
   }
-  return v.dump() + (unit.empty() || !v.is_number() ? "" : " " + unit);
+  return {v.dump() + (unit.empty() || !v.is_number() ? "" : " " + unit)};
+}
+
+std::string value_text(const nlohmann::json& v, const std::string& unit) {
+  std::string out;
+  for (const auto& p : value_parts(v, unit)) out += (out.empty() ? "" : ", ") + p;
+  return out;
 }
 
 std::string ratio_text(double ratio) {

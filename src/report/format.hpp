@@ -3,6 +3,7 @@
 /// details): durations, ratios, error counts and criterion values, written
 /// once so the renderings agree.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,5 +20,8 @@ std::string errors_text(const stats::summary& s);
 /// A criterion's measured or threshold value for people ("41.2 us" for "ns",
 /// "242 ratio", "max 2.00 ms, mean 500 ns" for an object of `_ns` fields).
 std::string value_text(const nlohmann::json& v, const std::string& unit);
+/// The same value in parts, one per field of an object ("max 2.00 ms", "mean 500 ns"),
+/// so tables can put each on its own line; one part for a plain value.
+std::vector<std::string> value_parts(const nlohmann::json& v, const std::string& unit);
 
 }  // namespace cutover::report

@@ -7,6 +7,7 @@
 
 #include "report/format.hpp"
 #include "report/render.hpp"
+#include "report/summary.hpp"
 #include "stats/histogram.hpp"
 
 namespace cutover::report {
@@ -127,6 +128,14 @@ std::string empty_plot(std::string_view id, std::string_view title) {
 
 std::string status_class(status s) { return std::string(to_string(s)); }
 
+// A measured or threshold value, one field per line so numbers never break mid-way.
+std::string value_cell(const json& v, const std::string& unit, const std::string& prefix) {
+  std::string s;
+  for (const auto& p : value_parts(v, unit))
+    s += (s.empty() ? "" : "<br>") + std::string("<span class=\"nw\">") + xml_escape(prefix + p) + "</span>";
+  return s;
+}
+
 std::string decision_class(const std::optional<verdict>& v) {
   if (!v) return "none";
   switch (v->decision) {
@@ -150,7 +159,15 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{border:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f2f4f7}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.val{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:anywhere;max-width:240px}
+td.val{text-align:right;font-variant-numeric:tabular-nums;overflow-wrap:break-word}
+.nw{white-space:nowrap}
+.first{background:#fff;border:1px solid #e3e3e3;padding:12px 16px;margin:0 0 8px}
+.first h2{margin:6px 0 8px;border:0;padding:0}
+.ratio{font-size:30px;font-weight:700;font-variant-numeric:tabular-nums}
+.ratio .ci{font-size:16px;font-weight:400;color:#475467}
+.ratio.pass{color:#1a7f37}.ratio.fail{color:#b42318}.ratio.other{color:#b54708}
+.allclear{color:#085d3a;font-weight:600}
+.headline{font-size:18px;font-weight:700;font-variant-numeric:tabular-nums}
 tr.pass td.st,tr.improved td.st{background:#dcfae6;color:#085d3a;font-weight:600}
 tr.fail td.st,tr.error td.st,tr.regressed td.st{background:#fee4e2;color:#912018;font-weight:600}
 tr.skipped td.st,tr.unchanged td.st{background:#f2f4f7;color:#344054;font-weight:600}
@@ -197,9 +214,8 @@ std::string html_criteria_table(const std::vector<criterion_result>& cs) {
   for (const auto& c : cs) {
     s += "<tr class=\"" + status_class(c.status) + "\"><td class=\"st\">" + xml_escape(to_string(c.status)) +
          "</td><td><code>" + xml_escape(c.id) + "</code> " + xml_escape(c.title) + "</td><td>" +
-         xml_escape(to_string(c.severity)) + "</td><td class=\"val\">" + xml_escape(value_text(c.measured, c.unit)) +
-         "</td><td class=\"val\">" + (c.op.empty() ? "" : xml_escape(c.op + " " + value_text(c.threshold, c.unit))) +
-         "</td><td>" + xml_escape(c.detail) + (c.waiver.empty() ? "" : " (waived: " + xml_escape(c.waiver) + ")") +
+         xml_escape(to_string(c.severity)) + "</td><td class=\"val\">" + value_cell(c.measured, c.unit, "") +
+         "</td><td class=\"val\">" + (c.op.empty() ? "" : value_cell(c.threshold, c.unit, c.op + " ")) + "</td><td>" + xml_escape(c.detail) + (c.waiver.empty() ? "" : " (waived: " + xml_escape(c.waiver) + ")") +
          "</td></tr>";
   }
   return s + "</tbody></table>";
@@ -353,12 +369,55 @@ std::string svg_ratio_bars(std::string_view id, std::string_view title, const st
   return s + "</svg>";
 }
 
+namespace {
+
+// The part read first, under the decision: the tunnel / private ratio and
+// what stands in the way of GO (measured against what was needed).
+std::string first_read(const report& r) {
+  std::string s = "<section class=\"first\" id=\"first\">";
+  if (auto h = find_headline_ratio(r)) {
+    std::string cls = "other";
+    std::string verdict_text;
+    if (h->criterion) {
+      cls = h->criterion->status == status::pass ? "pass" : h->criterion->status == status::fail ? "fail" : "other";
+      verdict_text = " <code>" + xml_escape(h->criterion->id) + "</code> " + xml_escape(to_string(h->criterion->status)) +
+                     (h->criterion->op.empty() ? "" : " (need " + xml_escape(h->criterion->op + " " +
+                                                                            value_text(h->criterion->threshold, "")) + ")");
+    }
+    s += "<h2>Tunnel / private</h2><div class=\"ratio " + cls + "\" id=\"headline-ratio\">" + xml_escape(ratio_text(h->ratio)) +
+         " <span class=\"ci\">" +
+         xml_escape(h->lo && h->hi ? "95% interval " + ratio_text(*h->lo) + " - " + ratio_text(*h->hi)
+                                   : std::string("no interval: the report keeps no raw samples")) +
+         "</span></div><p class=\"note\"><code>" + xml_escape(h->metric) + "</code> median " + xml_escape(h->a_target) +
+         " " + xml_escape(human_ns(h->a_median_ns)) + " (n=" + std::to_string(h->a_n) + ") / " + xml_escape(h->b_target) +
+         " " + xml_escape(human_ns(h->b_median_ns)) + " (n=" + std::to_string(h->b_n) + ");" + verdict_text + "</p>";
+  }
+  const auto blocking = blocking_criteria(r);
+  if (!blocking.empty()) {
+    s += "<h2>Standing in the way of GO (" + std::to_string(blocking.size()) + ")</h2>"
+         "<table id=\"blocking\"><thead><tr><th>status</th><th>criterion</th><th>severity</th><th>measured</th>"
+         "<th>needed</th></tr></thead><tbody>";
+    for (const auto* c : blocking)
+      s += "<tr class=\"" + status_class(c->status) + "\"><td class=\"st\">" + xml_escape(to_string(c->status)) +
+           "</td><td><code>" + xml_escape(c->id) + "</code> " + xml_escape(c->title) + "</td><td>" +
+           xml_escape(to_string(c->severity)) + "</td><td class=\"val\">" + value_cell(c->measured, c->unit, "") +
+           "</td><td class=\"val\">" + (c->op.empty() ? "" : value_cell(c->threshold, c->unit, c->op + " ")) +
+           "</td></tr>";
+    s += "</tbody></table>";
+  } else if (!r.criteria.empty()) {
+    s += "<p class=\"allclear\">Nothing stands in the way: every criterion passed or was waived with a reason.</p>";
+  }
+  return s + "</section>";
+}
+
+}  // namespace
+
 std::string render_html(const report& r) {
   std::string subtitle = "cutover " + r.run.command + (r.run.stage.empty() ? "" : ", stage " + r.run.stage) +
                          ", profile " + r.run.profile + ", run " + r.run.id + " on " + r.run.host + ", " +
                          r.run.started_at + " to " + r.run.finished_at;
-  std::string body = html_banner(r.verdict, "cutover " + r.run.command, subtitle) + "<main>";
-  if (!r.criteria.empty()) body += "<h2>Criteria</h2>" + html_criteria_table(r.criteria);
+  std::string body = html_banner(r.verdict, "cutover " + r.run.command, subtitle) + "<main>" + first_read(r);
+  if (!r.criteria.empty()) body += "<h2>All criteria</h2>" + html_criteria_table(r.criteria);
 
   // One figure per metric: every target that measured it, overlaid.
   // Grouped in one pass, in first-seen order (a report may hold 100,000 measurements).

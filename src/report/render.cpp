@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "report/format.hpp"
+#include "report/summary.hpp"
 
 namespace cutover::report {
 namespace {
@@ -15,6 +16,13 @@ std::string md_cell(std::string_view s) {
     else out += c;
   }
   return out;
+}
+
+// A measured or threshold value, one field per line.
+std::string md_value(const nlohmann::json& v, const std::string& unit, const std::string& prefix) {
+  std::string s;
+  for (const auto& p : value_parts(v, unit)) s += (s.empty() ? "" : "<br>") + md_cell(prefix + p);
+  return s;
 }
 
 std::string_view icon(status s) {
@@ -59,12 +67,34 @@ std::string render_markdown(const report& r) {
     for (const auto& reason : r.verdict->reasons) md += "- " + md_cell(reason) + "\n";
     md += "\n";
   }
+  // Read first: the headline ratio and what stands in the way of GO.
+  if (auto h = find_headline_ratio(r)) {
+    md += "**Tunnel / private: " + ratio_with_interval(*h) + "**: `" + h->metric + "` median " + h->a_target + " " +
+          human_ns(h->a_median_ns) + " (n=" + std::to_string(h->a_n) + ") / " + h->b_target + " " +
+          human_ns(h->b_median_ns) + " (n=" + std::to_string(h->b_n) + ")";
+    if (h->criterion)
+      md += "; " + std::string(icon(h->criterion->status)) + " `" + h->criterion->id + "` " +
+            std::string(to_string(h->criterion->status)) +
+            (h->criterion->op.empty() ? "" : " (need " + h->criterion->op + " " + value_text(h->criterion->threshold, "") + ")");
+    md += "\n\n";
+  }
+  const auto blocking = blocking_criteria(r);
+  if (!blocking.empty()) {
+    md += "**Standing in the way of GO (" + std::to_string(blocking.size()) + "):**\n\n";
+    md += "| | criterion | severity | measured | needed |\n|---|---|---|---|---|\n";
+    for (const auto* c : blocking)
+      md += "| " + std::string(icon(c->status)) + " " + std::string(to_string(c->status)) + " | `" + c->id + "` " +
+            md_cell(c->title) + " | " + std::string(to_string(c->severity)) + " | " + md_value(c->measured, c->unit, "") +
+            " | " + (c->op.empty() ? std::string("") : md_value(c->threshold, c->unit, c->op + " ")) + " |\n";
+    md += "\n";
+  }
   if (!r.criteria.empty()) {
+    md += "### All criteria\n\n";
     md += "| | criterion | severity | measured | threshold | detail |\n|---|---|---|---|---|---|\n";
     for (const auto& c : r.criteria) {
       md += "| " + std::string(icon(c.status)) + " " + std::string(to_string(c.status)) + " | `" + c.id + "` " +
-            md_cell(c.title) + " | " + std::string(to_string(c.severity)) + " | " + md_cell(value_text(c.measured, c.unit)) +
-            " | " + (c.op.empty() ? std::string("") : md_cell(c.op + " " + value_text(c.threshold, c.unit))) + " | " +
+            md_cell(c.title) + " | " + std::string(to_string(c.severity)) + " | " + md_value(c.measured, c.unit, "") +
+            " | " + (c.op.empty() ? std::string("") : md_value(c.threshold, c.unit, c.op + " ")) + " | " +
             md_cell(c.detail + (c.waiver.empty() ? "" : " (waived: " + c.waiver + ")")) + " |\n";
     }
     md += "\n";
