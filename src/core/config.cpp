@@ -186,7 +186,7 @@ target read_target(const std::string& name, const json& j, std::string_view plac
 app_settings read_app(const json& j, const reader& r) {
   r.only_keys(j, "app", {"target", "webhook_path", "health_paths", "reply_listen", "queue", "phone_prefix", "pm2_home",
                          "pm2_command", "services", "max_restarts", "messages", "concurrency", "reply_timeout_ms",
-                         "drain_ms", "ai_window_ms"});
+                         "drain_ms", "ai_window_ms", "reply_mode", "passive_jobs"});
   app_settings a;
   auto ms = [&](const char* key, long long lo, long long hi) {
     return std::chrono::milliseconds(r.integer(j[key], std::string("app.") + key, lo, hi));
@@ -220,6 +220,12 @@ app_settings read_app(const json& j, const reader& r) {
   if (j.contains("concurrency")) a.concurrency = static_cast<int>(r.integer(j["concurrency"], "app.concurrency", 1, 256));
   if (j.contains("reply_timeout_ms")) a.reply_timeout = ms("reply_timeout_ms", 1, 600000);
   if (j.contains("drain_ms")) a.drain = ms("drain_ms", 0, 60000);
+  if (j.contains("reply_mode")) {
+    a.reply_mode = r.str(j["reply_mode"], "app.reply_mode");
+    if (a.reply_mode != "listener" && a.reply_mode != "job" && a.reply_mode != "passive")
+      r.fail("app.reply_mode", "expected \"listener\", \"job\" or \"passive\", got '" + a.reply_mode + "'");
+  }
+  if (j.contains("passive_jobs")) a.passive_jobs = static_cast<int>(r.integer(j["passive_jobs"], "app.passive_jobs", 1, 100000));
   if (j.contains("ai_window_ms")) {
     const auto& w = j["ai_window_ms"];
     if (!w.is_array() || w.size() != 2) r.fail("app.ai_window_ms", "expected [min, max] in milliseconds");

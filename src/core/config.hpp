@@ -120,6 +120,13 @@ struct app_settings {
   int concurrency = 5;               ///< messages in flight in the concurrent pass
   std::chrono::milliseconds reply_timeout{15000};  ///< wait for one reply
   std::chrono::milliseconds drain{1000};           ///< wait after the last message for late or duplicate replies
+  /// How e2e sees the app's answer: "listener" (the app POSTs the reply to
+  /// reply_listen), "job" (the message's BullMQ job completes: finishedOn,
+  /// state and return value read through the app's Redis; no reply hook), or
+  /// "passive" (sends nothing: queue wait and processing of the last
+  /// passive_jobs completed jobs of real traffic, read-only).
+  std::string reply_mode = "listener";
+  int passive_jobs = 200;            ///< passive mode: how many of the latest completed jobs to read
   std::chrono::milliseconds ai_min{9000};          ///< e2e.ai_time window: job processing (BullMQ processedOn..finishedOn)
   std::chrono::milliseconds ai_max{15000};         ///< upper end of that window
 };

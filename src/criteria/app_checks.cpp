@@ -52,6 +52,8 @@ const report::measurement* e2e_measurement(const context& ctx, criterion_result&
   if (!m) {
     out.status = status::error;
     out.detail = metric + " on " + name + " was not measured (cutover bench --suite e2e)";
+    if (ctx.cfg.app.reply_mode == "passive" && metric.starts_with("e2e.message"))
+      out.detail = metric + " on " + name + " was not measured: app.reply_mode passive sends no message (listener or job do)";
   }
   return m;
 }
@@ -191,6 +193,11 @@ void eval_e2e_ai_time(const context& ctx, criterion_result& out) {
 }
 
 void eval_e2e_context(const context& ctx, criterion_result& out) {
+  if (ctx.cfg.app.reply_mode == "passive") {
+    out.status = status::skipped;
+    out.detail = "app.reply_mode passive sends no message, so the context cannot be checked (listener or job do)";
+    return;
+  }
   const auto& t = app_endpoint(ctx, out.id);
   e2e::session s(e2e::make_session_options(ctx.cfg, t));
   if (auto r = s.start(); !r.ok()) throw error(r.message);

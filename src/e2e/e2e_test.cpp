@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "e2e/checks.hpp"
+#include "e2e/message.hpp"
 #include "http/client.hpp"
 #include "http/server.hpp"
 #include "e2e/reply_book.hpp"
@@ -185,4 +186,45 @@ TEST(config, app_section_defaults_and_overrides) {
   EXPECT_NE(error_of(R"({"ai_window_ms": [15000, 9000]})").find("min is above max"), std::string::npos);
   EXPECT_NE(error_of(R"({"phone_prefix": "+7"})").find("app.phone_prefix"), std::string::npos);
   EXPECT_NE(error_of(R"({"colour": 1})").find("app.colour: unknown key"), std::string::npos);
+  EXPECT_NE(error_of(R"({"reply_mode": "webhook"})").find("app.reply_mode"), std::string::npos);
+  EXPECT_NE(error_of(R"({"passive_jobs": 0})").find("app.passive_jobs"), std::string::npos);
+  EXPECT_EQ(def.app.reply_mode, "listener");
+  auto job = parse_config(R"({"targets": {"t": {}}, "app": {"reply_mode": "job"}})", "cfg.json");
+  EXPECT_EQ(job.app.reply_mode, "job");
+  auto passive = parse_config(R"({"targets": {"t": {}}, "app": {"reply_mode": "passive", "passive_jobs": 50}})", "cfg.json");
+  EXPECT_EQ(passive.app.passive_jobs, 50);
+}
+
+TEST(passive, tally_names_the_span_of_the_jobs_read_in_utc) {
+  passive_tally t;
+  EXPECT_TRUE(t.to_json()["oldest_finished_at"].is_null()) << "no job read: no span";
+  t.used = 2;
+  t.oldest_finished_ms = 1795595637250;
+  t.newest_finished_ms = 1795595640001;
+  auto j = t.to_json();
+  EXPECT_EQ(j["used"], 2);
+  EXPECT_EQ(j["oldest_finished_at"], "2026-11-25T08:33:57.250Z");
+  EXPECT_EQ(j["newest_finished_at"], "2026-11-25T08:34:00.001Z");
+}
+
+TEST(passive, without_a_redis_endpoint_it_says_so_and_records_nothing) {
+  session_options o;
+  pass_recorders rec;
+  passive_tally t;
+  auto r = read_completed_jobs(o, 10, rec, t);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.message.find("no"), std::string::npos) << r.message;
+  EXPECT_EQ(rec.processing.summarize().count, 0);
+}
+
+TEST(passive, a_refused_redis_is_an_outcome_not_a_throw) {
+  session_options o;
+  o.redis = redis_endpoint{};
+  o.redis->port = 1;  // nothing listens on port 1 of loopback
+  o.connect_timeout = 500ms;
+  pass_recorders rec;
+  passive_tally t;
+  auto r = read_completed_jobs(o, 10, rec, t);
+  EXPECT_EQ(r.result, outcome::refused) << r.message;
+  EXPECT_EQ(t.used, 0);
 }

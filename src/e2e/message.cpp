@@ -1,6 +1,8 @@
 #include "e2e/message.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <random>
 #include <thread>
 
@@ -54,6 +56,7 @@ session_options make_session_options(const config& cfg, const target& t) {
   o.command_timeout = cfg.timeouts.command;
   o.drain = cfg.app.drain;
   o.path = t.path;
+  o.reply_mode = cfg.app.reply_mode;
   return o;
 }
 
@@ -66,7 +69,16 @@ session::~session() {
   if (!finished_) cleanup_contexts();
 }
 
-probe_result session::start() { return listener_.start(); }
+probe_result session::start() {
+  if (options_.reply_mode == "listener") return listener_.start();
+  if (options_.reply_mode != "job")
+    return probe_result::failure(outcome::skipped, "reply_mode " + options_.reply_mode + " sends no message", false);
+  // Job mode reads every answer from the app's Redis: without it nothing can be judged.
+  std::lock_guard lock(admin_mutex_);
+  std::string why;
+  if (!admin(why)) return probe_result::failure(outcome::error, "reply_mode job needs the app's Redis: " + why, false);
+  return {};
+}
 
 std::string session::next_id() { return "cutover-" + run_token_ + "-" + std::to_string(++seq_); }
 
@@ -169,6 +181,11 @@ message_result message_probe::send(const std::string& text) {
   if (!answer.is_object()) return refuse(outcome::protocol_error, where + ": the answer is not JSON: " + res.body.substr(0, 80));
   if (answer.value("status", "") != "queued")
     return refuse(outcome::check_failed, where + ": not queued: " + res.body.substr(0, 120));
+  if (o.reply_mode == "job")
+    if (auto watched = watch_job(r.id, sent_at, deadline); !watched.ok()) {
+      r.status = watched;
+      return r;
+    }
   auto at = session_.book().wait(r.id, deadline);
   if (!at) {
     r.status = probe_result::failure(outcome::timeout, "no reply to " + r.id + " within " + seconds_text(o.reply_timeout), true);
@@ -201,6 +218,119 @@ void message_probe::read_job(message_result& r) {
     if (e2e_clock::now() >= until) return;
     std::this_thread::sleep_for(2ms);
   }
+}
+
+// Job mode: the answer is the job's completion. Polls the job hash (and the
+// completed set, BullMQ's state) until finishedOn appears or the deadline
+// passes; a completed job is a reply to the book, stamped when seen, with its
+// returnvalue as the payload. The poll interval grows with the wait (1 ms,
+// up to elapsed/200, at most 20 ms), so seeing the completion adds <= 0.5%
+// (or 1 ms) to the measured time. ok when completed or still running at the
+// deadline (the book then says timeout); check_failed for a failed job.
+probe_result message_probe::watch_job(const std::string& id, e2e_clock::time_point sent_at, e2e_clock::time_point deadline) {
+  auto fail = [](outcome oc, std::string why) { return probe_result::failure(oc, std::move(why), true); };
+  if (!redis_) return fail(outcome::error, "no connection to the app's Redis (reply_mode job reads the job hash there)");
+  const auto& o = session_.options();
+  const auto key = "bull:" + o.queue + ":" + id;
+  const std::vector<std::vector<std::string>> poll{{"HMGET", key, "timestamp", "finishedOn", "returnvalue", "failedReason"},
+                                                  {"ZSCORE", "bull:" + o.queue + ":completed", id}};
+  bool seen = false;
+  for (;;) {
+    std::vector<redis::reply> reps;
+    auto res = redis_->pipeline(poll, &reps);
+    const auto now = e2e_clock::now();
+    if (!res.ok()) return fail(res.result, "reading " + key + ": " + res.message);
+    if (reps.size() != 2 || reps[0].elements.size() != 4) return fail(outcome::protocol_error, "reading " + key + ": unexpected reply");
+    const auto& f = reps[0].elements;
+    if (to_int(f[0])) seen = true;
+    if (to_int(f[1])) {
+      if (reps[1].type != redis::reply::kind::nil) {
+        auto payload = nlohmann::json::parse(f[2], nullptr, false);
+        session_.book().on_reply(id, now, payload.is_discarded() ? nlohmann::json(f[2]) : payload);
+        return {};
+      }
+      return fail(outcome::check_failed, "job " + id + " failed: " +
+                                             (f[3].empty() ? std::string("finished but not in the completed set") : f[3].substr(0, 200)));
+    }
+    if (!to_int(f[0]) && seen)
+      return fail(outcome::protocol_error, "job hash " + key +
+                                               " vanished before it was seen finished (removeOnComplete?): reply_mode job "
+                                               "needs the app to keep completed jobs");
+    if (now >= deadline) return {};
+    const auto wait = std::clamp<e2e_clock::duration>((now - sent_at) / 200, 1ms, 20ms);
+    std::this_thread::sleep_for(std::min<e2e_clock::duration>(wait, deadline - now));
+  }
+}
+
+// --- passive ----------------------------------------------------------------
+
+nlohmann::json passive_tally::to_json() const {
+  auto rfc3339 = [](std::int64_t ms) -> nlohmann::json {
+    if (ms <= 0) return nullptr;
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+  };
+  return {{"completed_in_set", completed_in_set}, {"failed_in_set", failed_in_set}, {"ids_read", ids_read},
+          {"test_jobs_skipped", test_jobs_skipped}, {"missing", missing}, {"used", used},
+          {"oldest_finished_at", rfc3339(oldest_finished_ms)}, {"newest_finished_at", rfc3339(newest_finished_ms)}};
+}
+
+probe_result read_completed_jobs(const session_options& o, int jobs, pass_recorders& into, passive_tally& tally) {
+  if (!o.redis) return probe_result::failure(outcome::error, "passive mode reads the app's Redis: the target has none", false);
+  redis::client c(*o.redis, redis::client_options{o.connect_timeout, o.command_timeout, true, o.path});
+  if (auto r = c.connect(); !r.ok()) return r;
+  // Read-only: ZCARD, ZREVRANGE and HMGET, nothing else.
+  const auto prefix = "bull:" + o.queue + ":";
+  std::vector<redis::reply> counts;
+  if (auto r = c.pipeline({{"ZCARD", prefix + "completed"}, {"ZCARD", prefix + "failed"}}, &counts); !r.ok()) return r;
+  if (counts.size() == 2) {
+    tally.completed_in_set = counts[0].integer;
+    tally.failed_in_set = counts[1].integer;
+  }
+  constexpr std::int64_t page = 500;
+  // Enough pages for `jobs` real ones even when test jobs are mixed in, but bounded.
+  const std::int64_t max_ids = std::max<std::int64_t>(page, static_cast<std::int64_t>(jobs) * 20);
+  for (std::int64_t start = 0; tally.used < jobs && start < std::min(tally.completed_in_set, max_ids); start += page) {
+    redis::reply ids;
+    if (auto r = c.command({"ZREVRANGE", prefix + "completed", std::to_string(start), std::to_string(start + page - 1)}, &ids);
+        !r.ok())
+      return r;
+    if (ids.elements.empty()) break;
+    std::vector<std::vector<std::string>> reads;
+    for (const auto& id : ids.elements) {
+      ++tally.ids_read;
+      if (id.starts_with("cutover-")) {
+        ++tally.test_jobs_skipped;
+        continue;
+      }
+      reads.push_back({"HMGET", prefix + id, "timestamp", "processedOn", "finishedOn"});
+    }
+    std::vector<redis::reply> hashes;
+    if (!reads.empty())
+      if (auto r = c.pipeline(reads, &hashes); !r.ok()) return r;
+    for (std::size_t i = 0; i < hashes.size() && tally.used < jobs; ++i) {
+      const auto& f = hashes[i].elements;
+      // -1: the field is missing (hash expired or removed between the two reads).
+      const auto ts = f.size() == 3 ? to_int(f[0]).value_or(-1) : -1;
+      const auto started = f.size() == 3 ? to_int(f[1]).value_or(-1) : -1;
+      const auto finished = f.size() == 3 ? to_int(f[2]).value_or(-1) : -1;
+      if (ts < 0 || started < 0 || finished < 0) {
+        ++tally.missing;
+        continue;
+      }
+      into.queue_wait.record(std::chrono::milliseconds(std::max<std::int64_t>(0, started - ts)));
+      into.processing.record(std::chrono::milliseconds(std::max<std::int64_t>(0, finished - started)));
+      ++tally.used;
+      if (tally.newest_finished_ms == 0 || finished > tally.newest_finished_ms) tally.newest_finished_ms = finished;
+      if (tally.oldest_finished_ms == 0 || finished < tally.oldest_finished_ms) tally.oldest_finished_ms = finished;
+    }
+  }
+  return {};
 }
 
 // --- passes -------------------------------------------------------------------

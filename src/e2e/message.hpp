@@ -40,6 +40,10 @@ struct session_options {
   std::chrono::milliseconds job_wait{1000};  ///< how long to poll for finishedOn after the reply
   std::chrono::milliseconds drain{1000};     ///< after the last message, for late and duplicate replies
   std::string path;                          ///< the target's declared path (fingerprint)
+  /// "listener": the reply is the app's POST to the listener; "job": the
+  /// reply is the message's BullMQ job completing (finishedOn, state,
+  /// returnvalue), seen by polling its hash; "passive": nothing is sent.
+  std::string reply_mode = "listener";
 };
 
 /// Session options for `t` (its `http` is the API, its `redis` the queue's).
@@ -66,7 +70,8 @@ public:
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  /// Starts the reply listener. An error (port in use, ...) means no message can be judged.
+  /// Starts the reply listener (listener mode) or checks that the app's Redis
+  /// answers (job mode). An error (port in use, no Redis...) means no message can be judged.
   probe_result start();
   /// A new correlation id: "cutover-<run>-<n>" (valid as a BullMQ custom job id).
   std::string next_id();
@@ -122,6 +127,7 @@ public:
 
 private:
   void read_job(message_result& r);
+  probe_result watch_job(const std::string& id, e2e_clock::time_point sent_at, e2e_clock::time_point deadline);
 
   session& session_;
   std::string phone_;
@@ -160,6 +166,28 @@ struct pass_stop {
 /// Sends `messages` messages over `concurrency` lanes into `into`. Messages
 /// not sent because the pass stopped are recorded as skipped.
 pass_stop run_pass(session& s, const pass_options& options, pass_recorders& into);
+
+/// What passive mode read from the queue (counts for the report's workload).
+struct passive_tally {
+  std::int64_t completed_in_set = 0;  ///< ZCARD bull:<queue>:completed
+  std::int64_t failed_in_set = 0;     ///< ZCARD bull:<queue>:failed
+  std::int64_t ids_read = 0;          ///< completed job ids read, latest first
+  std::int64_t test_jobs_skipped = 0; ///< ids this harness makes ("cutover-..."): not real traffic
+  std::int64_t missing = 0;           ///< ids whose hash is gone or lacks its timestamps
+  std::int64_t used = 0;              ///< jobs recorded
+  std::int64_t oldest_finished_ms = 0;  ///< finishedOn of the oldest job used (ms epoch; 0: none)
+  std::int64_t newest_finished_ms = 0;  ///< finishedOn of the newest job used
+  /// {"completed_in_set":..,...,"oldest_finished_at":"RFC 3339",...}.
+  nlohmann::json to_json() const;
+};
+
+/// Passive mode: sends nothing and writes nothing. Reads the latest `jobs`
+/// completed jobs of real traffic (bull:<queue>:completed, newest first;
+/// the harness's own "cutover-" jobs skipped) and records each one's queue
+/// wait (timestamp -> processedOn) and processing (processedOn -> finishedOn)
+/// into `into` (1 ms resolution: BullMQ's timestamps). ok, or why not
+/// (no Redis endpoint, connection refused...), with the counts in `tally`.
+probe_result read_completed_jobs(const session_options& o, int jobs, pass_recorders& into, passive_tally& tally);
 
 /// The plan's Test 3 (context persistence): two messages from a fresh test
 /// phone; the second reply must see the first message in its context, and

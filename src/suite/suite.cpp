@@ -165,22 +165,63 @@ void add_measurement(run_context& ctx, std::string_view metric, const target& t,
   ctx.out.measurements.push_back(std::move(m));
 }
 
+/// Passive e2e on one target: sends nothing; e2e.queue_wait and
+/// e2e.processing of the latest completed jobs of real traffic.
+void measure_e2e_passive(run_context& ctx, const target& t) {
+  const auto& app = ctx.cfg.app;
+  const auto o = e2e::make_session_options(ctx.cfg, t);
+  e2e::pass_recorders jobs;
+  e2e::passive_tally tally;
+  auto r = e2e::read_completed_jobs(o, app.passive_jobs, jobs, tally);
+  if (!r.ok()) {
+    ctx.out.notes.push_back("e2e (passive) on " + t.name + ": " + r.message);
+    jobs.queue_wait.record_failure(r.result, r.message);
+    jobs.processing.record_failure(r.result, r.message);
+  } else if (tally.used < app.passive_jobs) {
+    ctx.out.notes.push_back("e2e (passive) on " + t.name + ": " + std::to_string(tally.used) + " of " +
+                            std::to_string(app.passive_jobs) + " completed jobs of real traffic found in bull:" +
+                            app.queue + ":completed");
+  }
+  path_fingerprint fp;
+  if (o.redis) fp.endpoint = o.redis->host + ":" + std::to_string(o.redis->port);
+  fp.resolved = fp.endpoint;
+  fp.path = t.path;
+  json w{{"suite", "e2e"},
+         {"mode", "passive"},
+         {"queue", app.queue},
+         {"source", "bull:" + app.queue + ":completed, latest first, harness test jobs skipped"},
+         {"jobs", app.passive_jobs},
+         {"read", tally.to_json()},
+         {"warmup", 0},
+         {"samples", tally.used}};
+  w["operation"] = "BullMQ job: timestamp -> processedOn";
+  add_measurement(ctx, "e2e.queue_wait", t, w, fp, jobs.queue_wait);
+  w["operation"] = "BullMQ job: processedOn -> finishedOn";
+  add_measurement(ctx, "e2e.processing", t, w, fp, jobs.processing);
+}
+
 /// End to end on one target: a sequential pass, then a concurrent one, into
 /// e2e.message, e2e.queue_wait, e2e.processing (sequential) and
 /// e2e.message.concurrent, each workload carrying its reply tally.
 void measure_e2e(run_context& ctx, const target& t) {
   const auto& app = ctx.cfg.app;
+  if (app.reply_mode == "passive") return measure_e2e_passive(ctx, t);
   e2e::session s(e2e::make_session_options(ctx.cfg, t));
   e2e::pass_recorders seq;
   e2e::pass_recorders conc;
   json base{{"suite", "e2e"},
             {"api", s.options().api.display() + app.webhook_path},
             {"queue", app.queue},
-            {"reply_listener", app.reply_host + ":" + std::to_string(app.reply_port)},
             {"reply_timeout_ns", std::chrono::nanoseconds(app.reply_timeout).count()},
             {"messages", app.messages},
             {"warmup", 0},
             {"samples", app.messages}};
+  if (app.reply_mode == "listener") {
+    base["reply_listener"] = app.reply_host + ":" + std::to_string(app.reply_port);
+  } else {
+    base["reply_mode"] = app.reply_mode;
+    base["reply"] = "BullMQ job completion: bull:" + app.queue + ":<id> finishedOn in the completed set, returnvalue (polled every 1-20 ms)";
+  }
   auto skip_all = [&](e2e::pass_recorders& r, const std::string& why) {
     for (int i = 0; i < app.messages; ++i) r.message.record_failure(outcome::skipped, why);
   };
