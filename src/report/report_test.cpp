@@ -146,8 +146,16 @@ TEST(report_markdown, decision_first_then_one_row_per_criterion) {
   auto md = render_markdown(sample_report());
   EXPECT_EQ(md.rfind("## cutover validate: **NO-GO**", 0), 0u) << md;
   EXPECT_NE(md.find("- primary db.rows.parity fail: bookings differ"), std::string::npos);
+  // Every criterion once in the full table; what blocks GO listed again above it.
+  const auto all = md.find("### All criteria");
+  ASSERT_NE(all, std::string::npos) << md;
+  const auto details = md.substr(all);
   for (const auto* st : {"✅ pass", "❌ fail", "💥 error", "⏭️ skipped", "⚠️ waived", "❔ inconclusive"})
-    EXPECT_EQ(count_of(md, std::string("| ") + st + " |"), 1u) << st << "\n" << md;
+    EXPECT_EQ(count_of(details, std::string("| ") + st + " |"), 1u) << st << "\n" << md;
+  const auto blocking = md.substr(0, all);
+  for (const auto* st : {"❌ fail", "💥 error", "⏭️ skipped", "❔ inconclusive"})
+    EXPECT_EQ(count_of(blocking, std::string("| ") + st + " |"), 1u) << st << " stands in the way of GO\n" << md;
+  for (const auto* st : {"✅ pass", "⚠️ waived"}) EXPECT_EQ(count_of(blocking, std::string("| ") + st + " |"), 0u) << st;
   // The measured value and the threshold in the criterion's unit.
   EXPECT_NE(md.find("| 41.2 us | < 1.00 ms |"), std::string::npos) << md;
   // A '|' in a detail would break the table: escaped.
