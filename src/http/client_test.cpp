@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "http/server.hpp"
+#include "net/fake_server.hpp"
 
 namespace cutover::http {
 namespace {
@@ -59,4 +60,45 @@ TEST(http_client, parses_plain_http_urls_only) {
 }
 
 }  // namespace
+
+// One deadline for the whole HTTP exchange: a server that drips its answer,
+// never answers, or streams an endless one ends within the timeout.
+// Tolerance: the timeout plus 700 ms for a loaded 2-core machine.
+namespace {
+
+using namespace std::chrono_literals;
+namespace fake = cutover::net::testing;
+constexpr auto http_timeout = 400ms;
+constexpr auto http_tolerance = 700ms;
+
+std::pair<reply, std::chrono::steady_clock::duration> get(std::uint16_t port) {
+  auto to = parse_url("http://127.0.0.1:" + std::to_string(port), "test");
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = send(to, "GET", "/health", "", http_timeout);
+  return {r, std::chrono::steady_clock::now() - t0};
+}
+
+}  // namespace
+
+TEST(http_deadline, a_dripping_answer_times_out_within_the_timeout) {
+  fake::fake_server s(fake::drip("HTTP/1.1 200 OK\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n", 50ms));
+  auto [r, took] = get(s.port());
+  EXPECT_EQ(r.status.result, outcome::timeout) << r.status.message;
+  EXPECT_LT(took, http_timeout + http_tolerance);
+}
+
+TEST(http_deadline, a_silent_server_times_out_within_the_timeout) {
+  fake::fake_server s(fake::black_hole());
+  auto [r, took] = get(s.port());
+  EXPECT_EQ(r.status.result, outcome::timeout) << r.status.message;
+  EXPECT_LT(took, http_timeout + http_tolerance);
+}
+
+TEST(http_deadline, an_endless_answer_ends_within_the_timeout) {
+  fake::fake_server s(fake::flood("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "4\r\nabcd\r\n"));
+  auto [r, took] = get(s.port());
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_LT(took, http_timeout + http_tolerance);
+}
+
 }  // namespace cutover::http

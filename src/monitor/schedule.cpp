@@ -1,18 +1,13 @@
 #include "monitor/schedule.hpp"
 
-#include <csignal>
+#include "core/interrupt.hpp"
+
 #include <thread>
 
 #include <unistd.h>
 
 namespace cutover::monitor {
 namespace {
-
-std::atomic<bool>* signal_flag = nullptr;
-
-extern "C" void on_stop_signal(int) {
-  if (signal_flag && signal_flag->exchange(true)) ::_exit(130);
-}
 
 /// Sleeps until `when` in short slices so a stop is seen within 50 ms.
 bool sleep_until(std::chrono::steady_clock::time_point when, const std::atomic<bool>* stop) {
@@ -48,6 +43,8 @@ void run_schedule(std::vector<check>& checks, const schedule_options& o, const s
         auto t0 = std::chrono::steady_clock::now();
         auto r = c.run(s.values);
         auto t1 = std::chrono::steady_clock::now();
+        // A check that a stop (signal) interrupted measured nothing.
+        if (!r.ok() && o.stop && o.stop->load()) return;
         s.latency_ns = r.elapsed ? r.elapsed->count() : std::chrono::nanoseconds(t1 - t0).count();
         s.result = r.result;
         s.message = std::move(r.message);
@@ -62,12 +59,8 @@ void run_schedule(std::vector<check>& checks, const schedule_options& o, const s
 }
 
 void stop_on_signals(std::atomic<bool>& flag) {
-  signal_flag = &flag;
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
+  // The process-wide stop also interrupts probes blocked on the network.
+  cutover::stop_on_signals(&flag);
 }
 
 }  // namespace cutover::monitor

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/interrupt.hpp"
 #include "core/peer.hpp"
 
 namespace cutover::net {
@@ -35,15 +36,23 @@ int remaining_ms(clock::time_point deadline) {
   return left < 0 ? 0 : static_cast<int>(left);
 }
 
-/// Waits for `events` on fd until the deadline; false on timeout.
+/// Waits for `events` on fd until the deadline or a stop request
+/// (SIGINT/SIGTERM); false on either.
 bool wait_for(int fd, short events, clock::time_point deadline) {
-  pollfd p{fd, events, 0};
+  pollfd p[2] = {{fd, events, 0}, {stop_fd(), POLLIN, 0}};
   for (;;) {
-    int n = ::poll(&p, 1, remaining_ms(deadline));
-    if (n > 0) return true;
+    if (stop_requested()) return false;
+    int n = ::poll(p, p[1].fd >= 0 ? 2 : 1, remaining_ms(deadline));
+    if (n > 0) return p[0].revents != 0 && p[1].revents == 0;
     if (n == 0) return false;
     if (errno != EINTR) return false;
   }
+}
+
+/// The failure of a wait that did not see its event: a stop request, or the deadline.
+probe_result not_in_time(const std::string& what) {
+  if (stop_requested()) return probe_result::failure(outcome::skipped, what + ": interrupted by a signal");
+  return probe_result::failure(outcome::timeout, what);
 }
 
 /// Sends all of `data` or fails.
@@ -51,7 +60,7 @@ probe_result send_all(int fd, const void* data, std::size_t size, clock::time_po
   const auto* p = static_cast<const char*>(data);
   while (size) {
     if (!wait_for(fd, POLLOUT, deadline))
-      return probe_result::failure(outcome::timeout, std::string(step) + ": send timed out");
+      return not_in_time(std::string(step) + ": send timed out");
     auto n = ::send(fd, p, size, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
@@ -68,7 +77,7 @@ probe_result recv_exact(int fd, void* data, std::size_t size, clock::time_point 
   auto* p = static_cast<char*>(data);
   while (size) {
     if (!wait_for(fd, POLLIN, deadline))
-      return probe_result::failure(outcome::timeout, std::string(step) + ": no answer in time");
+      return not_in_time(std::string(step) + ": no answer in time");
     auto n = ::recv(fd, p, size, 0);
     if (n == 0) return probe_result::failure(outcome::reset, std::string(step) + ": connection closed by peer");
     if (n < 0) {
@@ -101,7 +110,7 @@ probe_result connect_until(const std::string& host, std::uint16_t port, clock::t
     if (rc != 0 && errno == EINPROGRESS) {
       if (!wait_for(s, POLLOUT, deadline)) {
         ::close(s);
-        last = probe_result::failure(outcome::timeout, "connect " + host + ":" + port_s + ": timed out");
+        last = not_in_time("connect " + host + ":" + port_s + ": timed out");
         continue;
       }
       int err = 0;

@@ -1,7 +1,12 @@
 #include "pg/session.hpp"
 
+#include <linux/tcp.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
 
 #include <atomic>
 #include <condition_variable>
@@ -9,6 +14,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "core/interrupt.hpp"
 #include "core/peer.hpp"
 #include "core/secret.hpp"
 
@@ -19,10 +25,25 @@ using clock = std::chrono::steady_clock;
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
 
-/// Shuts a socket down when an armed deadline passes. Arming and disarming
-/// are single atomic stores so the measured path pays (almost) nothing; the
-/// thread checks every few milliseconds, which is plenty for deadlines of
-/// seconds.
+/// No statement of the harness reads this much; a server streaming more is
+/// broken (an endless result would otherwise grow memory until the deadline).
+constexpr std::uint64_t max_statement_bytes = 256ull << 20;
+
+/// Bytes the socket has received so far (0 when the kernel does not say).
+std::uint64_t bytes_received(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+      len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return 0;
+  return info.tcpi_bytes_received;
+}
+
+/// Shuts a socket down when an armed deadline passes, a stop is requested
+/// (SIGINT/SIGTERM), or the statement has received more than
+/// max_statement_bytes. Arming and disarming are single atomic stores so the
+/// measured path pays (almost) nothing; the thread checks every few
+/// milliseconds, which is plenty for deadlines of seconds.
 class watchdog {
 public:
   watchdog() : thread_([this](std::stop_token st) { loop(st); }) {}
@@ -32,23 +53,37 @@ public:
   }
   void arm(int fd, clock::duration timeout) {
     fired_.store(false, std::memory_order_relaxed);
+    oversized_.store(false, std::memory_order_relaxed);
     fd_.store(fd, std::memory_order_relaxed);
     deadline_.store((clock::now() + timeout).time_since_epoch().count(), std::memory_order_release);
   }
   void disarm() { deadline_.store(0, std::memory_order_release); }
   /// True when the last armed deadline passed and the socket was shut.
   bool fired() const { return fired_.load(std::memory_order_acquire); }
+  /// True when the socket was shut because the reply was too large.
+  bool oversized() const { return oversized_.load(std::memory_order_acquire); }
 
 private:
   void loop(std::stop_token st) {
     std::unique_lock lock(mutex_);
+    clock::rep seen = 0;          // the arming being watched
+    std::uint64_t baseline = 0;   // bytes received when it was first seen
     while (!st.stop_requested()) {
       cv_.wait_for(lock, std::chrono::milliseconds(10));
       auto d = deadline_.load(std::memory_order_acquire);
-      if (d != 0 && clock::now().time_since_epoch().count() > d) {
+      if (d == 0) continue;
+      const int fd = fd_.load(std::memory_order_relaxed);
+      const auto got = bytes_received(fd);
+      if (d != seen) {
+        seen = d;
+        baseline = got;
+      }
+      const bool too_big = got > baseline + max_statement_bytes;
+      if (clock::now().time_since_epoch().count() > d || stop_requested() || too_big) {
         if (deadline_.compare_exchange_strong(d, 0)) {
+          oversized_.store(too_big, std::memory_order_relaxed);
           fired_.store(true, std::memory_order_release);
-          ::shutdown(fd_.load(std::memory_order_relaxed), SHUT_RDWR);
+          ::shutdown(fd, SHUT_RDWR);
         }
       }
     }
@@ -56,6 +91,7 @@ private:
   std::atomic<clock::rep> deadline_{0};
   std::atomic<int> fd_{-1};
   std::atomic<bool> fired_{false};
+  std::atomic<bool> oversized_{false};
   std::mutex mutex_;
   std::condition_variable cv_;
   std::jthread thread_;
@@ -137,6 +173,17 @@ probe_result session::connect() {
   return r;
 }
 
+/// The failure of a statement the watchdog cut for another reason than its
+/// deadline: a stop request, or a reply too large.
+static std::optional<probe_result> cut_short(const watchdog& dog, std::string_view what) {
+  if (!dog.fired()) return std::nullopt;
+  if (dog.oversized())
+    return probe_result::failure(outcome::protocol_error, std::string(what) + ": the reply exceeded " +
+                                                              std::to_string(max_statement_bytes >> 20) + " MiB");
+  if (stop_requested()) return probe_result::failure(outcome::skipped, std::string(what) + ": interrupted by a signal");
+  return std::nullopt;
+}
+
 template <typename F>
 static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& dog, std::chrono::milliseconds timeout,
                             std::string_view what, F&& f) {
@@ -156,11 +203,19 @@ static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& d
     return {};
   } catch (const pqxx::sql_error& e) {
     dog.disarm();
+    if (auto cut = cut_short(dog, what)) {
+      conn.reset();
+      return *cut;
+    }
     auto o = dog.fired() ? outcome::timeout : classify(e.what(), e.sqlstate());
     bool usable = !dog.fired() && conn->is_open() && o != outcome::reset;
     return probe_result::failure(o, std::string(what) + ": " + one_line(e.what()), usable);
   } catch (const std::exception& e) {
     dog.disarm();
+    if (auto cut = cut_short(dog, what)) {
+      conn.reset();
+      return *cut;
+    }
     auto o = dog.fired() ? outcome::timeout : classify(e.what());
     auto msg = dog.fired() ? std::string(what) + ": no answer within " + std::to_string(timeout.count()) + " ms"
                            : std::string(what) + ": " + one_line(e.what());

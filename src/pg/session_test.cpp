@@ -1,6 +1,9 @@
 #include "pg/session.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include "net/fake_server.hpp"
 
 using namespace cutover;
 
@@ -28,4 +31,97 @@ TEST(pg_session, closed_port_is_refused_quickly_and_message_has_no_password) {
   EXPECT_EQ(r.message.find("never-printed-password"), std::string::npos);
   EXPECT_FALSE(s.connected());
   EXPECT_EQ(s.exec("SELECT 1").result, outcome::reset);
+}
+
+// Every statement has ONE client-side deadline (the watchdog: statement
+// timeout x 1.25 + 200 ms), whatever the server sends: a reply dripped a byte
+// at a time, an endless result, or nothing. The fake server speaks just
+// enough of the protocol to get past the startup. Tolerance: the watchdog
+// deadline plus 700 ms for a loaded 2-core machine.
+namespace {
+
+using namespace std::chrono_literals;
+namespace fake = cutover::net::testing;
+
+constexpr auto statement_timeout = 300ms;
+constexpr auto watchdog = statement_timeout + statement_timeout / 4 + 200ms;
+constexpr auto tolerance = 700ms;
+
+std::string message(char type, const std::string& body) {
+  std::uint32_t len = htonl(static_cast<std::uint32_t>(body.size() + 4));
+  std::string m(1, type);
+  m.append(reinterpret_cast<const char*>(&len), 4);
+  return m + body;
+}
+
+std::string parameter(const std::string& k, const std::string& v) {
+  return message('S', k + std::string(1, '\0') + v + std::string(1, '\0'));
+}
+
+// Reads the startup packet, then: authentication ok, parameters, ready for query.
+bool pg_startup(int fd, fake::stop_flag stop) {
+  if (!fake::await_request(fd, stop)) return false;
+  auto hello = message('R', std::string(4, '\0')) + parameter("server_version", "15.0") +
+               parameter("client_encoding", "UTF8") + parameter("integer_datetimes", "on") + message('Z', "I");
+  return ::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(hello.size());
+}
+
+struct timed {
+  probe_result r;
+  std::chrono::steady_clock::duration took;
+};
+
+timed query(std::uint16_t port) {
+  pg_endpoint e;
+  e.host = "127.0.0.1";
+  e.port = port;
+  e.sslmode = "disable";
+  pg::session s(e, {2000ms, statement_timeout, ""});
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = s.connect();  // its SET statements are the first query the server mistreats
+  return {r, std::chrono::steady_clock::now() - t0};
+}
+
+}  // namespace
+
+TEST(pg_deadline, a_dripping_reply_times_out_within_the_watchdog) {
+  // A row description dripped forever: never a complete message.
+  fake::fake_server s(fake::drip(message('T', std::string(200, 'x')), 50ms, pg_startup));
+  auto [r, took] = query(s.port());
+  EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  EXPECT_LT(took, watchdog + tolerance);
+}
+
+TEST(pg_deadline, an_endless_result_ends_within_the_watchdog) {
+  // One text column, then data rows for ever.
+  // Field count 1; name "c"; table oid, attnum; type oid 25 (text), typlen -1, typmod -1, text format.
+  std::string desc("\0\1c\0", 4);
+  desc += std::string(6, '\0') + std::string("\0\0\0\x19", 4) + std::string("\xff\xff\xff\xff\xff\xff\0\0", 8);
+  std::string row = message('D', std::string("\0\1\0\0\0\2ok", 8));
+  std::string rows;
+  for (int i = 0; i < 2000; ++i) rows += row;
+  fake::fake_server s(fake::flood(message('T', desc), rows, pg_startup));
+  auto [r, took] = query(s.port());
+  EXPECT_TRUE(r.result == outcome::timeout || r.result == outcome::protocol_error || r.result == outcome::reset)
+      << r.message;
+  // libpq keeps every row it parsed until the statement fails: discarding the
+  // millions that arrived before the watchdog costs ~1 s more here (measured
+  // 1.56-1.76 s in all), hence the wider tolerance. Past 256 MiB received the
+  // watchdog cuts the statement early, so memory stays bounded too.
+  EXPECT_LT(took, watchdog + 2500ms);
+}
+
+TEST(pg_deadline, a_black_hole_times_out_within_the_watchdog) {
+  fake::fake_server s(fake::black_hole(pg_startup));
+  auto [r, took] = query(s.port());
+  EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  EXPECT_LT(took, watchdog + tolerance);
+}
+
+TEST(pg_deadline, a_silent_server_at_startup_times_out_within_the_connect_timeout) {
+  // libpq's connect_timeout (whole seconds, min 2) bounds the startup.
+  fake::fake_server s(fake::black_hole());
+  auto [r, took] = query(s.port());
+  EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  EXPECT_LT(took, 2s + tolerance + 1s);
 }

@@ -2,18 +2,42 @@
 
 #include <hiredis/hiredis.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "core/interrupt.hpp"
 #include "core/peer.hpp"
 #include "core/secret.hpp"
 
 namespace cutover::redis {
 namespace {
 
+using clock = std::chrono::steady_clock;
+
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+/// No probe needs a reply this large; a server streaming more is broken.
+constexpr std::size_t max_reply_bytes = 64u << 20;
+
+/// How a wait for the socket ended.
+enum class wait_end { ready, timeout, interrupted };
+
+/// Waits for `events` on fd until the deadline or a stop request (signal).
+wait_end wait_for(int fd, short events, clock::time_point deadline) {
+  pollfd p[2] = {{fd, events, 0}, {stop_fd(), POLLIN, 0}};
+  for (;;) {
+    if (stop_requested()) return wait_end::interrupted;
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+    if (left <= 0) return wait_end::timeout;
+    int n = ::poll(p, p[1].fd >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (n < 0 && errno != EINTR) return wait_end::timeout;
+    if (n > 0 && p[1].revents) return wait_end::interrupted;
+    if (n > 0 && p[0].revents) return wait_end::ready;
+  }
+}
 
 timeval to_timeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -63,10 +87,69 @@ struct client::impl {
     if (ctx) redisFree(ctx);
     ctx = nullptr;
   }
+  std::chrono::milliseconds timeout{2000};
+  char buf[16384];
+
+  /// Drops the connection and returns a failure with this outcome.
+  probe_result drop(outcome o, std::string msg) {
+    reset();
+    return probe_result::failure(o, std::move(msg), false);
+  }
+
+  /// Writes what is buffered and reads `n` replies under ONE deadline (the
+  /// command timeout from now), not a timeout per read: a server that drips
+  /// a byte at a time or streams an endless reply ends as `timeout` or
+  /// `protocol_error` within the command timeout, and a stop request
+  /// (SIGINT/SIGTERM) ends the wait at once.
+  probe_result exchange(std::vector<redisReply*>& replies, std::size_t n, std::string_view what) {
+    const auto deadline = clock::now() + timeout;
+    const auto timed_out = [&] {
+      return drop(outcome::timeout, std::string(what) + ": no complete reply within " +
+                                        std::to_string(timeout.count()) + " ms");
+    };
+    const auto interrupted = [&] { return drop(outcome::skipped, std::string(what) + ": interrupted by a signal"); };
+    for (int done = 0; !done;) {
+      if (redisBufferWrite(ctx, &done) != REDIS_OK) return fail(what);
+      if (done) break;
+      if (auto w = wait_for(ctx->fd, POLLOUT, deadline); w != wait_end::ready)
+        return w == wait_end::timeout ? timed_out() : interrupted();
+    }
+    std::size_t read_bytes = 0;
+    while (replies.size() < n) {
+      void* raw = nullptr;
+      if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK)
+        return drop(outcome::protocol_error, std::string(what) + ": " + scrub(ctx->errstr));
+      if (raw) {
+        replies.push_back(static_cast<redisReply*>(raw));
+        continue;
+      }
+      if (auto w = wait_for(ctx->fd, POLLIN, deadline); w != wait_end::ready)
+        return w == wait_end::timeout ? timed_out() : interrupted();
+      auto got = ::recv(ctx->fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (got == 0) return drop(outcome::reset, std::string(what) + ": the server closed the connection");
+      if (got < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+        int e = errno;
+        return drop(e == ECONNRESET || e == EPIPE ? outcome::reset : e == ETIMEDOUT ? outcome::timeout : outcome::error,
+                    std::string(what) + ": " + std::strerror(e));
+      }
+      read_bytes += static_cast<std::size_t>(got);
+      if (read_bytes > max_reply_bytes)
+        return drop(outcome::protocol_error, std::string(what) + ": reply larger than " +
+                                                 std::to_string(max_reply_bytes >> 20) + " MiB");
+      if (redisReaderFeed(ctx->reader, buf, static_cast<std::size_t>(got)) != REDIS_OK)
+        return drop(outcome::protocol_error, std::string(what) + ": cannot buffer the reply");
+    }
+    return {};
+  }
+
   /// Sends the command in argv/argl and reads its reply.
   probe_result run(reply* out) {
-    auto* r = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argl.data()));
-    if (!r) return fail("command");
+    if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argl.data()) != REDIS_OK)
+      return fail("command");
+    std::vector<redisReply*> replies;
+    if (auto x = exchange(replies, 1, "command"); !x.ok()) return x;
+    auto* r = replies.front();
     probe_result result;
     if (r->type == REDIS_REPLY_ERROR) {
       std::string text(r->str, r->len);
@@ -105,6 +188,7 @@ probe_result client::connect() {
   if (!impl_->ctx || impl_->ctx->err) return impl_->fail("connect " + endpoint_.display());
   if (redisSetTimeout(impl_->ctx, to_timeval(options_.command_timeout)) != REDIS_OK)
     return impl_->fail("set timeout");
+  impl_->timeout = options_.command_timeout;
   if (options_.authenticate && !endpoint_.password.empty()) {
     auto r = endpoint_.user.empty() ? command({"AUTH", endpoint_.password.reveal()})
                                     : command({"AUTH", endpoint_.user, endpoint_.password.reveal()});
@@ -156,17 +240,16 @@ probe_result client::pipeline(const std::vector<std::vector<std::string>>& comma
     redisAppendCommandArgv(impl_->ctx, static_cast<int>(impl_->argv.size()), impl_->argv.data(), impl_->argl.data());
   }
   if (out) out->clear();
+  std::vector<redisReply*> replies;
+  auto x = impl_->exchange(replies, commands.size(), "pipeline");
   probe_result result;
-  for (std::size_t i = 0; i < commands.size(); ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(impl_->ctx, &raw) != REDIS_OK || !raw) return impl_->fail("pipeline");
-    auto* r = static_cast<redisReply*>(raw);
+  for (auto* r : replies) {
     if (r->type == REDIS_REPLY_ERROR && result.ok())
       result = probe_result::failure(classify({r->str, r->len}), scrub({r->str, r->len}), true);
     if (out) flatten(r, out->emplace_back());
     freeReplyObject(r);
   }
-  return result;
+  return x.ok() ? result : x;
 }
 
 path_fingerprint client::fingerprint() {

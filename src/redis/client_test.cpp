@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <thread>
+
+#include "core/interrupt.hpp"
+#include "net/fake_server.hpp"
+
 using namespace cutover;
 
 TEST(redis_classify, maps_errors_to_outcomes) {
@@ -22,4 +28,92 @@ TEST(redis_client, closed_port_is_refused) {
   EXPECT_EQ(r.result, outcome::refused) << r.message;
   EXPECT_FALSE(c.connected());
   EXPECT_EQ(c.command({"PING"}).result, outcome::reset);
+}
+
+// Every command has ONE deadline (command_timeout), not a timeout per read:
+// misbehaving servers end the command within it. Tolerance: the deadline
+// plus 700 ms for a loaded 2-core machine (a per-read timeout would take the
+// whole drip: 8 s and more here).
+namespace {
+
+using namespace std::chrono_literals;
+namespace fake = cutover::net::testing;
+
+constexpr auto command_timeout = 400ms;
+constexpr auto tolerance = 700ms;
+
+struct timed {
+  probe_result r;
+  std::chrono::steady_clock::duration took;
+};
+
+timed ping(std::uint16_t port) {
+  redis_endpoint e;
+  e.port = port;
+  redis::client c(e, {1000ms, command_timeout, false, ""});
+  auto r = c.connect();
+  if (!r.ok()) return {r, {}};
+  auto t0 = std::chrono::steady_clock::now();
+  r = c.command({"PING"});
+  return {r, std::chrono::steady_clock::now() - t0};
+}
+
+}  // namespace
+
+TEST(redis_deadline, a_dripping_reply_times_out_within_the_command_timeout) {
+  fake::fake_server s(fake::drip("+PONGPONGPONGPONGPONGPONG\r\n", 50ms));
+  auto [r, took] = ping(s.port());
+  EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  EXPECT_FALSE(r.connection_usable);
+  EXPECT_GE(took, command_timeout);
+  EXPECT_LT(took, command_timeout + tolerance);
+}
+
+TEST(redis_deadline, an_endless_bulk_reply_ends_within_the_command_timeout) {
+  fake::fake_server s(fake::flood("$2000000000\r\n", std::string(65536, 'x')));
+  auto [r, took] = ping(s.port());
+  EXPECT_TRUE(r.result == outcome::timeout || r.result == outcome::protocol_error) << r.message;
+  EXPECT_LT(took, command_timeout + tolerance);
+}
+
+TEST(redis_deadline, an_endless_array_ends_within_the_command_timeout) {
+  fake::fake_server s(fake::flood("*1000000\r\n", "$65530\r\n" + std::string(65530, 'x') + "\r\n"));
+  auto [r, took] = ping(s.port());
+  EXPECT_TRUE(r.result == outcome::timeout || r.result == outcome::protocol_error) << r.message;
+  EXPECT_LT(took, command_timeout + tolerance);
+}
+
+TEST(redis_deadline, a_black_hole_times_out_and_garbage_is_a_protocol_error) {
+  {
+    fake::fake_server s(fake::black_hole());
+    auto [r, took] = ping(s.port());
+    EXPECT_EQ(r.result, outcome::timeout) << r.message;
+    EXPECT_LT(took, command_timeout + tolerance);
+  }
+  fake::fake_server s(fake::flood("HTTP/1.1 400 Bad Request\r\n", "\r\n"));
+  auto [r, took] = ping(s.port());
+  EXPECT_EQ(r.result, outcome::protocol_error) << r.message;
+  EXPECT_LT(took, command_timeout + tolerance);
+}
+
+TEST(redis_deadline, a_stop_request_interrupts_a_command_in_progress) {
+  // In a child process: the stop request is process-wide and sticky.
+  EXPECT_EXIT(
+      {
+        fake::fake_server s(fake::black_hole());
+        redis_endpoint e;
+        e.port = s.port();
+        redis::client c(e, {1000ms, 30s, false, ""});
+        if (!c.connect().ok()) std::_Exit(3);
+        std::thread stopper([] {
+          std::this_thread::sleep_for(100ms);
+          request_stop();
+        });
+        auto t0 = std::chrono::steady_clock::now();
+        auto r = c.command({"PING"});
+        auto took = std::chrono::steady_clock::now() - t0;
+        stopper.join();
+        std::_Exit(r.result == outcome::skipped && took < 2s ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
