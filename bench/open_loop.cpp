@@ -55,6 +55,12 @@ int main(int argc, char** argv) {
                      {"wall_ns", res.wall.count()},
                      {"achieved_ops_per_s", res.achieved_ops_per_s},
                      {"stopped_by_deadline", res.stopped_by_deadline},
+                     {"scheduled", res.scheduled},
+                     {"max_lag_ns", res.max_lag.count()},
+                     {"max_driver_lag_ns", res.max_driver_lag.count()},
+                     {"driver_late", res.driver_late},
+                     {"valid", res.valid},
+                     {"invalid_reason", res.invalid_reason},
                      {"p50_ns", s.p50_ns},
                      {"p99_ns", s.p99_ns}};
     std::cout << j.dump() << '\n';

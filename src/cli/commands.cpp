@@ -126,7 +126,7 @@ int run_bench() {
   r.kind = "measurements";
   std::cerr << "cutover bench: profile " << cfg.profile << ", " << cfg.sampling.samples << " samples per headline metric\n";
   suite::bench_plan plan{opts.targets, opts.suites, opts.metrics, {}};
-  if (opts.rate > 0) {
+  if (opts.rate != 0) {  // a bad rate (negative, nan) is refused by run_bench, never a silent closed loop
     plan.open_loop = {opts.rate, opts.connections, parse_duration(opts.open_duration, "--duration")};
     std::cerr << "cutover bench: open loop at " << opts.rate << " ops/s over " << opts.connections
               << " connection(s) for " << opts.open_duration << " per metric and target\n";
@@ -149,9 +149,9 @@ int run_bench() {
 
 /// Validates a stage into `r`; measurements given are reused.
 void validate_into(const config& cfg, report::report& r, std::vector<report::measurement> given,
-                   std::vector<std::string> notes) {
+                   std::vector<std::string> notes, suite::run_budget* budget = nullptr) {
   if (opts.stage.empty()) throw usage_error("--stage is required");
-  criteria::run_validate(cfg, {opts.stage, opts.only, std::move(given), std::move(notes)}, r, progress_line);
+  criteria::run_validate(cfg, {opts.stage, opts.only, std::move(given), std::move(notes), budget}, r, progress_line);
   r.run.finished_at = report::now_rfc3339();
 }
 
@@ -291,9 +291,11 @@ int run_gate() {
   }
   auto r = new_report(cfg, "gate");
   std::cerr << "cutover gate: stage " << opts.stage << ", profile " << cfg.profile << "\n";
-  // Bench the targets first (paired), so criteria read the same samples the report shows.
-  auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}, {}}, progress_line);
-  validate_into(cfg, r, std::move(bench.measurements), std::move(bench.notes));
+  // Bench the targets first (paired), so criteria read the same samples the
+  // report shows; one budget (timeouts.run_s) for the bench and the criteria.
+  auto budget = suite::run_budget::start(cfg);
+  auto bench = suite::run_bench(cfg, {opts.targets, opts.suites, {}, {}}, progress_line, &budget);
+  validate_into(cfg, r, std::move(bench.measurements), std::move(bench.notes), &budget);
   std::filesystem::path dir = opts.out_dir;
   report::print_measurements(std::cout, r.measurements);
   if (baseline) compare_baseline(*baseline, r, dir);

@@ -366,7 +366,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
   }
   if (j.contains("sampling")) {
     auto& s = j["sampling"];
-    r.only_keys(s, "sampling", {"warmup", "samples", "workload_samples", "connect_samples", "interval_us", "paired", "give_up_after"});
+    r.only_keys(s, "sampling", {"warmup", "samples", "workload_samples", "connect_samples", "interval_us", "paired", "block", "block_warmup", "give_up_after"});
     if (s.contains("warmup")) c.sampling.warmup = static_cast<int>(r.integer(s["warmup"], "sampling.warmup", 0, 1000000));
     if (s.contains("samples")) c.sampling.samples = static_cast<int>(r.integer(s["samples"], "sampling.samples", 1, 100000000));
     if (s.contains("workload_samples")) c.sampling.workload_samples = static_cast<int>(r.integer(s["workload_samples"], "sampling.workload_samples", 1, 100000000));
@@ -374,6 +374,8 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     if (s.contains("connect_samples")) c.sampling.connect_samples = static_cast<int>(r.integer(s["connect_samples"], "sampling.connect_samples", 1, 1000000));
     if (s.contains("interval_us")) c.sampling.interval = std::chrono::microseconds(r.integer(s["interval_us"], "sampling.interval_us", 0, 60000000));
     if (s.contains("paired")) c.sampling.paired = r.boolean(s["paired"], "sampling.paired");
+    if (s.contains("block")) c.sampling.block = static_cast<int>(r.integer(s["block"], "sampling.block", 1, 1000000));
+    if (s.contains("block_warmup")) c.sampling.block_warmup = static_cast<int>(r.integer(s["block_warmup"], "sampling.block_warmup", 0, 1000000));
   }
   if (j.contains("expect")) {
     auto& e = j["expect"];

@@ -79,7 +79,9 @@ struct sampling {
   int workload_samples = 200;                  ///< samples of the other query and command workloads
   int connect_samples = 100;                   ///< samples for new-connection metrics (costly)
   std::chrono::microseconds interval{0};       ///< pause between samples (redis-cli --latency style)
-  bool paired = true;                          ///< interleave targets A B A B
+  bool paired = true;                          ///< interleave targets by blocks (ABBA), see stats::run_paired
+  int block = 20;                              ///< paired runs: samples a target takes back to back in its turn
+  int block_warmup = 2;                        ///< paired runs: untimed operations before each block
   int give_up_after = 5;                       ///< failed samples in a row before an endpoint is given up on
 };
 

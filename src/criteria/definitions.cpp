@@ -76,6 +76,31 @@ const report::measurement* usable(const context& ctx, criterion_result& out, con
     if (!s.error_messages.empty()) out.detail += " (" + s.error_messages.front() + ")";
     return nullptr;
   }
+  // An open loop that did not apply its load measured something else.
+  if (m->workload.is_object() && m->workload.value("valid", true) == false) {
+    out.status = status::inconclusive;
+    out.detail = metric + " on " + target + ": the open-loop measurement is invalid (" +
+                 m->workload.value("invalid_reason", std::string("no reason recorded")) + ")";
+    return nullptr;
+  }
+  // Sufficiency's other half: the clock must be far finer than the value.
+  if (m->workload.is_object() && m->workload.contains("clock") && m->workload["clock"].is_object()) {
+    const auto& c = m->workload["clock"];
+    const auto res = c.value("resolution_ns", std::int64_t{0});
+    const auto factor = c.value("claim_factor", std::int64_t{100});
+    const auto value = percentile >= 99.9 ? s.p999_ns
+                       : percentile >= 99 ? s.p99_ns
+                       : percentile >= 95 ? s.p95_ns
+                       : percentile >= 90 ? s.p90_ns
+                                          : s.p50_ns;
+    if (res > 0 && value < factor * res) {
+      out.status = status::inconclusive;
+      out.detail = metric + " on " + target + ": p" + std::to_string(static_cast<int>(percentile)) + " " +
+                   std::to_string(value) + " ns is not far above the clock's resolution (" + std::to_string(res) +
+                   " ns; needs " + std::to_string(factor) + "x)";
+      return nullptr;
+    }
+  }
   if (!s.claimed(percentile)) {
     out.status = status::inconclusive;
     out.detail = metric + " on " + target + ": " + std::to_string(s.count) + " samples are too few to claim p" +

@@ -15,9 +15,12 @@ void run_validate(const config& cfg, validate_request req, report::report& out, 
     std::erase_if(defs, [&](const definition* d) { return std::find(req.only.begin(), req.only.end(), d->id) == req.only.end(); });
   if (defs.empty()) throw config_error("stage " + req.stage + " has none of the criteria asked for");
 
-  auto deadline = std::chrono::steady_clock::now() + cfg.timeouts.run;
+  // One budget for the run: the measurements below and the criteria after
+  // them share its deadline and its list of endpoints given up on.
+  auto own = suite::run_budget::start(cfg);
+  auto& budget = req.budget ? *req.budget : own;
   std::vector<report::measurement> ms = std::move(req.measurements);
-  context ctx{cfg, req.stage, ms, deadline};
+  context ctx{cfg, req.stage, ms, budget.deadline};
 
   // Measure what is needed and not given, one bench run per metric so the
   // targets of a metric are paired.
@@ -31,7 +34,7 @@ void run_validate(const config& cfg, validate_request req, report::report& out, 
       if (n.metric == metric && !ctx.find(n.metric, n.target) && cfg.find(n.target)) targets.push_back(n.target);
     if (targets.empty()) continue;  // the criterion reports the missing target itself
     suite::bench_plan plan{targets, {}, {metric}, {}};
-    auto r = suite::run_bench(cfg, plan, progress);
+    auto r = suite::run_bench(cfg, plan, progress, &budget);
     for (auto& m : r.measurements) ms.push_back(std::move(m));
     for (auto& n : r.notes) req.notes.push_back(std::move(n));
   }

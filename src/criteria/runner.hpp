@@ -19,6 +19,10 @@ struct validate_request {
   /// CTest fixture); only what is missing is measured again.
   std::vector<report::measurement> measurements;
   std::vector<std::string> notes;  ///< carried into the report
+  /// The run's budget when the caller measured under it already (gate);
+  /// null: validate starts its own (`timeouts.run_s` from now). Every
+  /// measurement and criterion of the run shares its deadline.
+  suite::run_budget* budget = nullptr;
 };
 
 /// Runs the request and fills criteria, measurements, notes and verdict of

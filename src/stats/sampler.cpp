@@ -1,12 +1,14 @@
 #include "stats/sampler.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <atomic>
 #include <cmath>
 #include <exception>
 #include <future>
 #include <latch>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -71,24 +73,17 @@ struct session {
   }
 };
 
-// The closed and paired loops share one schedule: warm-up iterations, then
-// recorded ones until samples/duration/deadline, with interval and back-off.
-class closed_schedule {
+// Paces the iterations of a closed or paired loop: the interval between
+// them, the back-off after a failed open(), the hard deadline.
+class pacer {
 public:
-  explicit closed_schedule(const closed_loop_options& o)
-      : o_(o), warm_left_(std::max(o.warmup, 0)), timed_start_(clock::now()) {
-    if (o_.samples <= 0 && o_.duration <= 0ns && o_.deadline == clock::time_point::max())
-      throw error("sampler: a closed loop needs samples, a duration or a deadline");
-  }
+  explicit pacer(const closed_loop_options& o) : o_(o) {}
 
-  // Waits for the next iteration; false when the loop is over.
-  bool next(loop_result& result) {
+  // Waits until the next iteration may start; false (and the flag set) when
+  // the deadline passed first.
+  bool wait(loop_result& result) {
     for (;;) {
       const auto now = clock::now();
-      if (warm_left_ == 0) {
-        if (o_.samples > 0 && result.samples >= o_.samples) return false;
-        if (o_.duration > 0ns && now - timed_start_ >= o_.duration) return false;
-      }
       if (now >= o_.deadline) {
         result.stopped_by_deadline = true;
         return false;
@@ -98,15 +93,8 @@ public:
     }
   }
 
-  bool recording() const { return warm_left_ == 0; }
-
   // Ends an iteration; `open_failed` starts or extends the back-off.
-  void done(loop_result& result, bool open_failed) {
-    if (warm_left_ > 0) {
-      if (--warm_left_ == 0) timed_start_ = clock::now();
-    } else {
-      ++result.samples;
-    }
+  void done(bool open_failed) {
     auto pause = o_.interval;
     if (open_failed) {
       backoff_ = backoff_ == 0ns ? first_backoff : std::min(2 * backoff_, max_backoff);
@@ -119,10 +107,50 @@ public:
 
 private:
   const closed_loop_options& o_;
-  int warm_left_;
-  clock::time_point timed_start_;
   clock::time_point not_before_ = clock::time_point::min();
   std::chrono::nanoseconds backoff_{0};
+};
+
+void check_bounded(const closed_loop_options& o) {
+  if (o.samples <= 0 && o.duration <= 0ns && o.deadline == clock::time_point::max())
+    throw error("sampler: a closed loop needs samples, a duration or a deadline");
+}
+
+// The closed loop's schedule: warm-up iterations, then recorded ones until
+// samples/duration/deadline, paced by a pacer.
+class closed_schedule {
+public:
+  explicit closed_schedule(const closed_loop_options& o)
+      : o_(o), pace_(o), warm_left_(std::max(o.warmup, 0)), timed_start_(clock::now()) {
+    check_bounded(o);
+  }
+
+  // Waits for the next iteration; false when the loop is over.
+  bool next(loop_result& result) {
+    if (warm_left_ == 0) {
+      if (o_.samples > 0 && result.samples >= o_.samples) return false;
+      if (o_.duration > 0ns && clock::now() - timed_start_ >= o_.duration) return false;
+    }
+    return pace_.wait(result);
+  }
+
+  bool recording() const { return warm_left_ == 0; }
+
+  // Ends an iteration; `open_failed` starts or extends the back-off.
+  void done(loop_result& result, bool open_failed) {
+    if (warm_left_ > 0) {
+      if (--warm_left_ == 0) timed_start_ = clock::now();
+    } else {
+      ++result.samples;
+    }
+    pace_.done(open_failed);
+  }
+
+private:
+  const closed_loop_options& o_;
+  pacer pace_;
+  int warm_left_;
+  clock::time_point timed_start_;
 };
 
 // Sleeps to just short of `t`, spins the rest; returns the time read last.
@@ -140,6 +168,24 @@ clock::time_point wait_until(clock::time_point t) {
 }
 
 }  // namespace
+
+const clock_resolution& sample_clock_resolution() {
+  static const clock_resolution measured = [] {
+    clock_resolution c;
+    timespec ts{};
+    if (::clock_getres(CLOCK_MONOTONIC, &ts) == 0) c.reported_ns = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+    auto best = std::chrono::nanoseconds::max();
+    for (int i = 0; i < 2000; ++i) {
+      const auto t0 = clock::now();
+      auto t1 = clock::now();
+      while (t1 == t0) t1 = clock::now();
+      best = std::min<std::chrono::nanoseconds>(best, t1 - t0);
+    }
+    c.observed_ns = best.count();
+    return c;
+  }();
+  return measured;
+}
 
 loop_result run_closed_loop(probe& p, recorder& r, const closed_loop_options& options) {
   closed_schedule schedule(options);
@@ -167,36 +213,72 @@ loop_result run_paired(std::span<lane> lanes, const closed_loop_options& options
     if (l.p == nullptr || l.r == nullptr) throw error("sampler: run_paired lane without probe or recorder");
     sessions.push_back(session{l.p, l.r});
   }
-  closed_schedule schedule(options);
+  check_bounded(options);
+  const auto n = sessions.size();
+  const int block = std::max(options.block, 1);
+  const int block_warmup = std::max(options.block_warmup, 0);
+  pacer pace(options);
   loop_result result;
+  std::vector<std::int64_t> taken(n, 0);
   // A lane that keeps failing is retired so the others go on alone.
-  std::vector<int> failed_in_a_row(sessions.size(), 0);
-  std::size_t live = sessions.size();
-  for (std::size_t round = 0; live > 0 && schedule.next(result); ++round) {
-    const bool recording = schedule.recording();
-    bool open_failed = false;
-    for (std::size_t k = 0; k < sessions.size(); ++k) {
-      const auto i = (round + k) % sessions.size();
-      if (options.give_up_after > 0 && failed_in_a_row[i] >= options.give_up_after) continue;
-      const auto [opened, ok] = sessions[i].iterate(recording);
-      open_failed |= !opened;
-      if (recording && !ok) ++result.failures;
-      failed_in_a_row[i] = ok ? 0 : failed_in_a_row[i] + 1;
-      if (options.give_up_after > 0 && failed_in_a_row[i] >= options.give_up_after) {
-        result.gave_up = true;
-        --live;
-      }
+  std::vector<int> failed_in_a_row(n, 0);
+  std::vector<bool> retired(n, false);
+
+  // One iteration on lane i; false when the deadline ends the loop.
+  const auto step = [&](std::size_t i, bool record) {
+    if (!pace.wait(result)) return false;
+    const auto [opened, ok] = sessions[i].iterate(record);
+    if (record) {
+      ++taken[i];
+      if (!ok) ++result.failures;
     }
-    schedule.done(result, open_failed);
+    failed_in_a_row[i] = ok ? 0 : failed_in_a_row[i] + 1;
+    pace.done(!opened);
+    if (options.give_up_after > 0 && failed_in_a_row[i] >= options.give_up_after) {
+      retired[i] = true;
+      result.gave_up = true;
+    }
+    return true;
+  };
+  const auto lane_done = [&](std::size_t i) {
+    return retired[i] || (options.samples > 0 && taken[i] >= options.samples);
+  };
+
+  bool stop = false;
+  std::size_t round = 0;
+  for (int w = 0; w < options.warmup && !stop; ++w, ++round)
+    for (std::size_t k = 0; k < n && !stop; ++k)
+      if (const auto i = (round + k) % n; !retired[i]) stop = !step(i, false);
+
+  const auto timed_start = clock::now();
+  const auto time_is_up = [&] { return options.duration > 0ns && clock::now() - timed_start >= options.duration; };
+  for (; !stop; ++round) {
+    bool any = false;
+    for (std::size_t k = 0; k < n && !stop; ++k) {
+      const auto i = (round + k) % n;
+      if (lane_done(i)) continue;
+      any = true;
+      for (int j = 0; j < block_warmup && !retired[i] && !stop; ++j) stop = !step(i, false);
+      for (int j = 0; j < block && !lane_done(i) && !stop; ++j) stop = time_is_up() || !step(i, true);
+    }
+    stop |= !any;
   }
+  result.samples = *std::max_element(taken.begin(), taken.end());
   return result;
 }
 
 open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& factory, recorder& r,
                                const open_loop_options& options) {
-  if (!(options.rate_per_s > 0) || options.duration <= 0ns || options.connections <= 0)
-    throw error("sampler: an open loop needs a rate, a duration and connections > 0");
+  if (!std::isfinite(options.rate_per_s) || !(options.rate_per_s > 0) || options.duration <= 0ns ||
+      options.connections <= 0)
+    throw error("sampler: an open loop needs a finite rate > 0, a duration and connections > 0");
   const auto n = static_cast<std::size_t>(options.connections);
+  const double seconds = std::chrono::duration<double>(options.duration).count();
+  if (options.rate_per_s * seconds < 1)
+    throw error("sampler: a rate of " + std::to_string(options.rate_per_s) + "/s schedules no operation in the duration");
+  const double period_ns = 1e9 * static_cast<double>(n) / options.rate_per_s;
+  if (period_ns < 1)
+    throw error("sampler: a rate of " + std::to_string(options.rate_per_s) + "/s is beyond a nanosecond clock");
 
   std::vector<std::unique_ptr<probe>> probes;
   for (std::size_t i = 0; i < n; ++i) {
@@ -212,8 +294,13 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
   struct worker_result {
     std::int64_t sent = 0;
     std::int64_t ok = 0;
+    std::int64_t scheduled = 0;
+    std::int64_t driver_late = 0;
+    clock::duration max_lag{0};
+    clock::duration max_driver_lag{0};
     clock::time_point last{};
     bool stopped_by_deadline = false;
+    bool gave_up = false;
     std::exception_ptr failure;
   };
   std::vector<worker_result> results(n);
@@ -221,33 +308,57 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
   std::latch opened(static_cast<std::ptrdiff_t>(n));
   std::promise<clock::time_point> start_promise;
   std::shared_future<clock::time_point> start_future = start_promise.get_future().share();
+  const auto late_threshold = std::max<clock::duration>(1ms, std::chrono::nanoseconds(std::llround(period_ns)));
 
-  const double period_ns = 1e9 * static_cast<double>(n) / options.rate_per_s;
   const auto body = [&](std::size_t i) {
     auto& out = results[i];
     session s{probes[i].get(), &recorders[i]};
     try {
-      s.ensure_open(false);  // untimed; a failure is retried and recorded at the first slot
+      if (!abort) s.ensure_open(false);  // untimed; a failure is retried and recorded at the first slot
     } catch (...) {
       out.failure = std::current_exception();
       abort = true;
     }
     opened.count_down();
     const auto start = start_future.get();
-    if (out.failure) return;
+    if (out.failure || abort) return;
     const auto end = start + options.duration;
     const double offset_ns = period_ns * static_cast<double>(i) / static_cast<double>(n);
+    // Operations this connection's schedule calls for within the duration.
+    out.scheduled = static_cast<std::int64_t>(
+        std::ceil((static_cast<double>(options.duration.count()) - offset_ns) / period_ns));
+    int failed_in_a_row = 0;
+    clock::time_point prev_end = start;
     try {
       for (std::int64_t k = 0;; ++k) {
         const auto intended =
             start + std::chrono::nanoseconds(std::llround(offset_ns + period_ns * static_cast<double>(k)));
         if (intended >= end || abort.load(std::memory_order_relaxed)) break;
-        if (intended >= options.deadline || wait_until(intended) >= options.deadline) {
+        if (intended >= options.deadline) {
           out.stopped_by_deadline = true;
           break;
         }
+        const auto now = wait_until(intended);
+        if (now >= options.deadline) {
+          out.stopped_by_deadline = true;
+          break;
+        }
+        // Behind schedule past the end: the rest of the schedule is not sent.
+        if (now >= end) break;
+        out.max_lag = std::max(out.max_lag, now - intended);
+        const auto own = now - std::max(intended, prev_end);
+        out.max_driver_lag = std::max(out.max_driver_lag, own);
+        if (own > late_threshold) ++out.driver_late;
         ++out.sent;
-        if (s.ensure_open(true) && s.timed_run(true, &intended)) ++out.ok;
+        const bool ok = s.ensure_open(true) && s.timed_run(true, &intended);
+        prev_end = clock::now();
+        if (ok) ++out.ok;
+        failed_in_a_row = ok ? 0 : failed_in_a_row + 1;
+        if (options.give_up_after > 0 && failed_in_a_row >= options.give_up_after) {
+          out.gave_up = true;
+          abort = true;
+          break;
+        }
       }
       out.last = s.last_end;
     } catch (...) {
@@ -258,7 +369,17 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
 
   std::vector<std::jthread> threads;
   threads.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) threads.emplace_back(body, i);
+  try {
+    for (std::size_t i = 0; i < n; ++i) threads.emplace_back(body, i);
+  } catch (const std::system_error& e) {
+    // Out of threads (ulimit, memory): stop the ones that started, then fail.
+    abort = true;
+    for (auto k = threads.size(); k < n; ++k) opened.count_down();
+    start_promise.set_value(clock::now());
+    for (auto& t : threads) t.join();
+    throw error("sampler: cannot start " + std::to_string(n) + " open-loop connections (started " +
+                std::to_string(threads.size()) + "): " + e.what());
+  }
   opened.wait();
   // A short lead so no thread starts its schedule already behind.
   const auto start = clock::now() + 1ms;
@@ -268,17 +389,36 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
   for (const auto& w : results)
     if (w.failure) std::rethrow_exception(w.failure);
   open_loop_result result;
+  result.target_ops_per_s = options.rate_per_s;
   clock::time_point last = start;
   for (std::size_t i = 0; i < n; ++i) {
-    result.sent += results[i].sent;
-    result.ok += results[i].ok;
-    result.stopped_by_deadline |= results[i].stopped_by_deadline;
-    last = std::max(last, results[i].last);
+    const auto& w = results[i];
+    result.sent += w.sent;
+    result.ok += w.ok;
+    result.scheduled += w.scheduled;
+    result.driver_late += w.driver_late;
+    result.max_lag = std::max<std::chrono::nanoseconds>(result.max_lag, w.max_lag);
+    result.max_driver_lag = std::max<std::chrono::nanoseconds>(result.max_driver_lag, w.max_driver_lag);
+    result.stopped_by_deadline |= w.stopped_by_deadline;
+    result.gave_up |= w.gave_up;
+    last = std::max(last, w.last);
     r.merge(recorders[i]);
   }
   result.wall = last - start;
-  if (result.wall > 0ns)
-    result.achieved_ops_per_s = static_cast<double>(result.ok) / std::chrono::duration<double>(result.wall).count();
+  const auto span = std::max<std::chrono::nanoseconds>(result.wall, options.duration);
+  result.achieved_ops_per_s = static_cast<double>(result.ok) / std::chrono::duration<double>(span).count();
+  result.driver_saturated = result.sent > 0 && static_cast<double>(result.driver_late) > 0.01 * static_cast<double>(result.sent);
+  if (result.stopped_by_deadline)
+    result.invalid_reason = "the run deadline cut the schedule short";
+  else if (result.gave_up)
+    result.invalid_reason = "a connection failed " + std::to_string(options.give_up_after) + " operations in a row";
+  else if (result.driver_saturated)
+    result.invalid_reason = "the driver was saturated: " + std::to_string(result.driver_late) + " of " +
+                            std::to_string(result.sent) + " operations started late by its own doing";
+  else if (result.achieved_ops_per_s < min_achieved_share * options.rate_per_s)
+    result.invalid_reason = "achieved " + std::to_string(std::llround(result.achieved_ops_per_s)) + "/s, below 95% of the target " +
+                            std::to_string(std::llround(options.rate_per_s)) + "/s";
+  result.valid = result.invalid_reason.empty();
   return result;
 }
 

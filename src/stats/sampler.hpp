@@ -1,10 +1,12 @@
 #pragma once
 /// Sampling loops that drive probes: closed loop, paired A/B, open loop.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "core/outcome.hpp"
 #include "stats/recorder.hpp"
@@ -13,6 +15,21 @@ namespace cutover::stats {
 
 /// Clock of every sampling loop (monotonic).
 using sample_clock = std::chrono::steady_clock;
+
+/// The sampling clock's resolution: what the OS reports (clock_getres) and
+/// the smallest step between two readings observed here (which includes the
+/// cost of reading it).
+struct clock_resolution {
+  std::int64_t reported_ns = 0;  ///< clock_getres(CLOCK_MONOTONIC)
+  std::int64_t observed_ns = 0;  ///< smallest non-zero difference of consecutive readings
+  /// The coarser of the two: the finest latency difference a sample can show.
+  std::int64_t resolution_ns() const noexcept { return std::max(reported_ns, observed_ns); }
+};
+/// Measured once per process (the first call takes well under 1 ms).
+const clock_resolution& sample_clock_resolution();
+/// A percentile is claimed only when it is at least this many times the
+/// clock's resolution (DESIGN.md "Sufficiency").
+inline constexpr std::int64_t resolution_factor = 100;
 
 /// Settings of a closed loop (one operation at a time, like `redis-cli --latency`).
 struct closed_loop_options {
@@ -24,6 +41,12 @@ struct closed_loop_options {
   /// Stop sampling a probe after this many failed samples in a row (a dead
   /// or black-holed endpoint); 0: never give up.
   int give_up_after = 0;
+  /// Paired loops only: recorded samples a lane takes back to back in its
+  /// turn (a block); 1 is sample-by-sample interleaving.
+  int block = 1;
+  /// Paired loops only: untimed runs before each block, so a block starts on
+  /// a warm connection and backend (not counted, failures still recorded).
+  int block_warmup = 0;
 };
 
 /// What a closed or paired loop did.
@@ -51,28 +74,59 @@ struct lane {
   recorder* r;  ///< not owned
 };
 
-/// Runs the lanes interleaved, one sample each per round, so machine drift
-/// hits every lane alike: the lane that starts rotates every round
-/// (A B, B A, A B, ... for two lanes). `samples` counts rounds; warm-up
-/// rounds come first. Open/reopen, failure and stop rules as run_closed_loop()
-/// (the back-off applies after a round in which some open() failed).
+/// Runs the lanes interleaved by blocks so machine drift hits every lane
+/// alike without one lane's latency leaking into another's figure: in each
+/// round every lane takes its turn, `block_warmup` untimed runs then `block`
+/// recorded samples back to back, and the lane that starts rotates every
+/// round (blocks A B, B A, A B, ...: ABBA by block for two lanes). Sample by
+/// sample (block 1) puts the other path's wait before every sample and
+/// measures a cold backend. `samples` counts recorded samples per lane (the
+/// last block is cut short to fit); `warmup` rounds of one untimed run per
+/// lane come first. Open/reopen, failure, back-off and stop rules as
+/// run_closed_loop(); `duration` and `deadline` are checked before every
+/// sample, so a cut-short run may leave lanes one block apart.
 loop_result run_paired(std::span<lane> lanes, const closed_loop_options& options);
 
 /// Settings of an open loop (fixed arrival rate, like wrk2 or `pgbench -R`).
 struct open_loop_options {
   double rate_per_s = 100;                 ///< intended operations per second, all connections together
-  std::chrono::nanoseconds duration{std::chrono::seconds{1}};  ///< length of the schedule
+  std::chrono::nanoseconds duration{std::chrono::seconds{1}};  ///< length of the schedule; nothing is sent after it
   int connections = 1;                     ///< threads, each with its own probe, at rate/connections
   sample_clock::time_point deadline = sample_clock::time_point::max();  ///< hard stop
+  /// Stop the whole loop after one connection failed this many operations in
+  /// a row (a dead endpoint); 0: never give up.
+  int give_up_after = 0;
 };
 
-/// What an open loop did.
+/// Below this share of the target rate an open loop did not apply the load
+/// it claims, and its measurement is invalid.
+inline constexpr double min_achieved_share = 0.95;
+
+/// What an open loop did, and whether it applied the load it was asked for.
 struct open_loop_result {
+  double target_ops_per_s = 0;        ///< the rate asked for
   std::int64_t sent = 0;              ///< operations attempted (ok + failed, including failed opens)
   std::int64_t ok = 0;                ///< successful operations
+  std::int64_t scheduled = 0;         ///< operations the schedule called for within the duration
   std::chrono::nanoseconds wall{0};   ///< from the schedule start to the last completion
-  double achieved_ops_per_s = 0;      ///< ok / wall
+  double achieved_ops_per_s = 0;      ///< ok / max(duration, wall)
+  /// Worst scheduling lag: how late an operation started after its intended
+  /// send time (the server's slowness included).
+  std::chrono::nanoseconds max_lag{0};
+  /// Worst lag the driver caused by itself: how late an operation started
+  /// after both its intended time and the end of the previous operation on
+  /// its connection (no CPU for the thread, not a slow server).
+  std::chrono::nanoseconds max_driver_lag{0};
+  /// Operations the driver itself started more than max(1 ms, one period)
+  /// late; over 1% of those sent means the driver is saturated.
+  std::int64_t driver_late = 0;
   bool stopped_by_deadline = false;   ///< the deadline cut the schedule short
+  bool gave_up = false;               ///< a connection failed give_up_after times in a row
+  bool driver_saturated = false;      ///< see driver_late
+  /// True when the loop applied the load it claims: achieved >= 95% of the
+  /// target, driver not saturated, not cut short or given up.
+  bool valid = false;
+  std::string invalid_reason;         ///< why not valid (empty when valid)
 };
 
 /// Runs `connections` threads, each with a probe from `factory` (called on
@@ -81,10 +135,14 @@ struct open_loop_result {
 /// threads' schedules are staggered) and measures latency from the
 /// *intended* send time, correcting coordinated omission: a stall shows up in
 /// every operation that should have been sent during it. A thread that falls
-/// behind sends back to back until it catches up. Failure and reopen rules as
-/// run_closed_loop() (a failed open costs that scheduled operation).
-/// Throws cutover::error for a rate, duration or connection count <= 0 or a
-/// null probe; rethrows an exception escaping a probe after joining.
+/// behind sends back to back until it catches up, but nothing is sent after
+/// the duration (what was not sent lowers the achieved rate). Failure and
+/// reopen rules as run_closed_loop() (a failed open costs that scheduled
+/// operation). Throws cutover::error before measuring for a rate that is not
+/// finite and > 0, a schedule with less than one operation or a period below
+/// 1 ns, a duration or connection count <= 0, a null probe, or threads that
+/// cannot be started (after stopping the ones that were); rethrows an
+/// exception escaping a probe after joining.
 open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& factory, recorder& r,
                                const open_loop_options& options);
 

@@ -19,6 +19,11 @@ namespace {
 using json = nlohmann::json;
 using clock = std::chrono::steady_clock;
 
+/// Open-loop bounds: one thread per connection, and rates a nanosecond clock
+/// and a probe can mean.
+constexpr int max_open_connections = 1024;
+constexpr double max_open_rate = 1e7;
+
 /// Samples per measurement kept in the report for comparisons.
 constexpr std::size_t report_sample_cap = 20000;
 
@@ -32,8 +37,8 @@ struct run_context {
   clock::time_point deadline;
   const progress_fn& progress;
   bench_result& out;
-  /// "area/target" endpoints given up on, with why.
-  std::map<std::string, std::string> dead;
+  /// "area/target" endpoints given up on, with why (the run budget's).
+  std::map<std::string, std::string>& dead;
 };
 
 /// Makes a fresh probe for a target (called once per connection).
@@ -49,10 +54,21 @@ void measure_open(run_context& ctx, const probe_factory& make, const target& t, 
   opts.duration = o.duration;
   opts.connections = o.connections;
   opts.deadline = ctx.deadline;
+  opts.give_up_after = ctx.cfg.sampling.give_up_after;
   auto res = stats::run_open_loop([&] { return make(t); }, r, opts);
+  // The load actually applied, beside the load asked for: a loop that fell
+  // short measured something else, and says so.
   workload["achieved_ops_per_s"] = std::round(res.achieved_ops_per_s);
+  workload["scheduled"] = res.scheduled;
   workload["sent"] = res.sent;
-  if (res.stopped_by_deadline) ctx.out.notes.push_back("open loop on " + t.name + ": the run deadline cut it short");
+  workload["max_lag_ns"] = res.max_lag.count();
+  workload["max_driver_lag_ns"] = res.max_driver_lag.count();
+  workload["driver_late"] = res.driver_late;
+  workload["valid"] = res.valid;
+  if (!res.valid) {
+    workload["invalid_reason"] = res.invalid_reason;
+    ctx.out.notes.push_back("open loop on " + t.name + " is invalid: " + res.invalid_reason);
+  }
   // The loop's probes are gone; one more connection tells what the path is.
   auto p = make(t);
   if (p->open().ok()) fingerprint = p->fingerprint();
@@ -77,6 +93,8 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
   opts.interval = ctx.cfg.sampling.interval;
   opts.deadline = ctx.deadline;
   opts.give_up_after = ctx.cfg.sampling.give_up_after;
+  opts.block = ctx.cfg.sampling.block;
+  opts.block_warmup = ctx.cfg.sampling.block_warmup;
   if (open) {
     workload["rate_per_s"] = ctx.plan.open_loop.rate_per_s;
     workload["duration_ns"] = ctx.plan.open_loop.duration.count();
@@ -105,7 +123,24 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
   }
   bool paired = !open && ctx.cfg.sampling.paired && lanes.size() > 1;
   auto mode = open ? "open" : paired || (ctx.cfg.sampling.paired && targets.size() > 1) ? "closed-paired" : "closed";
-  for (auto& w : workloads) w["mode"] = mode;
+  const auto& tick = stats::sample_clock_resolution();
+  for (auto& w : workloads) {
+    w["mode"] = mode;
+    // Sufficiency's other half: a percentile is claimed only far above this.
+    w["clock"] = {{"reported_resolution_ns", tick.reported_ns},
+                  {"observed_step_ns", tick.observed_ns},
+                  {"resolution_ns", tick.resolution_ns()},
+                  {"claim_factor", stats::resolution_factor}};
+    // How the samples were scheduled, so a reader can tell a paired figure
+    // from one measured alone.
+    if (paired)
+      w["schedule"] = {{"kind", "abba-blocks"},
+                       {"block", std::max(opts.block, 1)},
+                       {"block_warmup", std::max(opts.block_warmup, 0)},
+                       {"lanes", lanes.size()}};
+    else if (!open)
+      w["schedule"] = {{"kind", "alone"}};
+  }
   bool deadline_hit = false;
   if (open) {
     for (std::size_t i = 0; i < targets.size(); ++i)
@@ -262,7 +297,11 @@ void measure_e2e(run_context& ctx, const target& t) {
 
 }  // namespace
 
-bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress) {
+run_budget run_budget::start(const config& cfg) { return {clock::now() + cfg.timeouts.run, {}}; }
+
+bool run_budget::expired() const { return clock::now() >= deadline; }
+
+bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress, run_budget* budget) {
   for (const auto& s : plan.suites)
     if (s != "db" && s != "redis" && s != "net" && s != "e2e")
       throw config_error("--suite: unknown suite '" + s + "' (db, redis, net, e2e)");
@@ -279,9 +318,23 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
       throw config_error("--metric: unknown metric '" + m + "'");
 
   bench_result out;
-  if (plan.open_loop.rate_per_s < 0 || plan.open_loop.connections < 1 || plan.open_loop.duration.count() <= 0)
-    throw config_error("open loop: --rate must be > 0 with --connections >= 1 and a positive --duration");
-  run_context ctx{cfg, plan, clock::now() + cfg.timeouts.run, progress, out, {}};
+  if (const auto& ol = plan.open_loop; ol.rate_per_s != 0) {
+    const double seconds = std::chrono::duration<double>(ol.duration).count();
+    if (!std::isfinite(ol.rate_per_s) || ol.rate_per_s < 0 || ol.rate_per_s > max_open_rate)
+      throw config_error("--rate: expected operations per second, more than 0 and at most 10000000");
+    if (ol.connections < 1 || ol.connections > max_open_connections)
+      throw config_error("--connections: expected 1 to " + std::to_string(max_open_connections));
+    if (ol.duration.count() <= 0) throw config_error("--duration: expected a positive duration");
+    if (ol.rate_per_s * seconds < ol.connections)
+      throw config_error("--rate " + std::to_string(ol.rate_per_s) + " over --duration " + std::to_string(seconds) +
+                         " s schedules fewer operations than --connections; raise the rate or the duration");
+  }
+  run_budget own;
+  if (!budget) {
+    own = run_budget::start(cfg);
+    budget = &own;
+  }
+  run_context ctx{cfg, plan, budget->deadline, progress, out, budget->dead};
 
   if (wanted(plan.suites, "net")) {
     std::vector<const target*> ts;

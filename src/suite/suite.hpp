@@ -3,6 +3,7 @@
 /// sampled, and the measurements they produce.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,14 +36,31 @@ struct bench_result {
   std::vector<std::string> notes;
 };
 
+/// What one run (a `bench`, `validate` or `gate` invocation) may spend: a
+/// single deadline (`timeouts.run_s` from its start) shared by every
+/// measurement and criterion, and the endpoints given up on so far, which no
+/// later metric samples again.
+struct run_budget {
+  std::chrono::steady_clock::time_point deadline;  ///< when the run must end
+  std::map<std::string, std::string> dead;         ///< "area/target" (e.g. "pg/tunnel") -> why it was given up on
+
+  /// A budget of `timeouts.run_s` starting now.
+  static run_budget start(const config& cfg);
+  /// True when the deadline has passed.
+  bool expired() const;
+};
+
 /// Runs the plan; one measurement per (metric, target). Never throws for
 /// network faults: they are counted in each summary's errors. An endpoint
 /// that fails `sampling.give_up_after` samples in a row without one success
 /// is not sampled again in this run (its later metrics record `skipped`), so
 /// a dead or black-holed path costs seconds, not the whole deadline. Throws
 /// config_error for an unknown target, suite or metric. Stops sampling at the
-/// config's run deadline; what was not measured then is recorded as skipped.
-bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress = {});
+/// run's deadline; what was not measured then is recorded as skipped. With
+/// no `budget` the call is a run of its own (`timeouts.run_s` from now);
+/// callers that measure in several calls pass one budget to all of them.
+bench_result run_bench(const config& cfg, const bench_plan& plan, const progress_fn& progress = {},
+                       run_budget* budget = nullptr);
 
 /// Whether any measurement recorded a failure or no successful sample.
 bool has_failures(const std::vector<report::measurement>& ms);
