@@ -407,7 +407,7 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
   result.wall = last - start;
   const auto span = std::max<std::chrono::nanoseconds>(result.wall, options.duration);
   result.achieved_ops_per_s = static_cast<double>(result.ok) / std::chrono::duration<double>(span).count();
-  result.driver_saturated = result.sent > 0 && static_cast<double>(result.driver_late) > 0.01 * static_cast<double>(result.sent);
+  result.driver_saturated = result.sent > 0 && static_cast<double>(result.driver_late) > 0.05 * static_cast<double>(result.sent);
   if (result.stopped_by_deadline)
     result.invalid_reason = "the run deadline cut the schedule short";
   else if (result.gave_up)

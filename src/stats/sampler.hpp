@@ -118,7 +118,8 @@ struct open_loop_result {
   /// its connection (no CPU for the thread, not a slow server).
   std::chrono::nanoseconds max_driver_lag{0};
   /// Operations the driver itself started more than max(1 ms, one period)
-  /// late; over 1% of those sent means the driver is saturated.
+  /// late; over 5% of those sent means the driver is saturated (a loaded
+  /// machine deschedules a thread now and then; saturation is when it is routine).
   std::int64_t driver_late = 0;
   bool stopped_by_deadline = false;   ///< the deadline cut the schedule short
   bool gave_up = false;               ///< a connection failed give_up_after times in a row

@@ -385,11 +385,12 @@ TEST(open_loop, a_loop_that_falls_short_of_its_rate_is_invalid_and_ends_at_its_d
 TEST(open_loop, a_loop_that_keeps_its_rate_is_valid) {
   auto factory = [] { return std::make_unique<fake_probe>(); };
   recorder r;
-  const auto res = run_open_loop(factory, r, {.rate_per_s = 500, .duration = 400ms, .connections = 2});
+  // 10 ms between operations per connection: room for a loaded machine.
+  const auto res = run_open_loop(factory, r, {.rate_per_s = 200, .duration = 500ms, .connections = 2});
   EXPECT_TRUE(res.valid) << res.invalid_reason;
-  EXPECT_EQ(res.scheduled, 200);
-  EXPECT_EQ(res.sent, 200);
-  EXPECT_DOUBLE_EQ(res.target_ops_per_s, 500);
+  EXPECT_EQ(res.scheduled, 100);
+  EXPECT_EQ(res.sent, 100);
+  EXPECT_DOUBLE_EQ(res.target_ops_per_s, 200);
 }
 
 TEST(open_loop, gives_up_on_a_dead_endpoint) {
