@@ -323,6 +323,8 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
     const auto start = start_future.get();
     if (out.failure || abort) return;
     const auto end = start + options.duration;
+    // A thread woken a little late for its last operation still sends it.
+    const auto grace = std::min<clock::duration>(options.duration / 10, 100ms);
     const double offset_ns = period_ns * static_cast<double>(i) / static_cast<double>(n);
     // Operations this connection's schedule calls for within the duration.
     out.scheduled = static_cast<std::int64_t>(
@@ -343,8 +345,8 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
           out.stopped_by_deadline = true;
           break;
         }
-        // Behind schedule past the end: the rest of the schedule is not sent.
-        if (now >= end) break;
+        // Behind schedule past the end (and its grace): the rest is not sent.
+        if (now >= end + grace) break;
         out.max_lag = std::max(out.max_lag, now - intended);
         const auto own = now - std::max(intended, prev_end);
         out.max_driver_lag = std::max(out.max_driver_lag, own);

@@ -90,7 +90,7 @@ loop_result run_paired(std::span<lane> lanes, const closed_loop_options& options
 /// Settings of an open loop (fixed arrival rate, like wrk2 or `pgbench -R`).
 struct open_loop_options {
   double rate_per_s = 100;                 ///< intended operations per second, all connections together
-  std::chrono::nanoseconds duration{std::chrono::seconds{1}};  ///< length of the schedule; nothing is sent after it
+  std::chrono::nanoseconds duration{std::chrono::seconds{1}};  ///< length of the schedule (see run_open_loop())
   int connections = 1;                     ///< threads, each with its own probe, at rate/connections
   sample_clock::time_point deadline = sample_clock::time_point::max();  ///< hard stop
   /// Stop the whole loop after one connection failed this many operations in
@@ -136,8 +136,9 @@ struct open_loop_result {
 /// threads' schedules are staggered) and measures latency from the
 /// *intended* send time, correcting coordinated omission: a stall shows up in
 /// every operation that should have been sent during it. A thread that falls
-/// behind sends back to back until it catches up, but nothing is sent after
-/// the duration (what was not sent lowers the achieved rate). Failure and
+/// behind sends back to back until it catches up, but nothing is sent later
+/// than a tenth of the duration (at most 100 ms) after it ends (what was not
+/// sent lowers the achieved rate). Failure and
 /// reopen rules as run_closed_loop() (a failed open costs that scheduled
 /// operation). Throws cutover::error before measuring for a rate that is not
 /// finite and > 0, a schedule with less than one operation or a period below
