@@ -181,6 +181,8 @@ bool client::connected() const noexcept { return impl_->ctx != nullptr && impl_-
 
 void client::close() noexcept { impl_->reset(); }
 
+int client::native_handle() const noexcept { return impl_->ctx ? impl_->ctx->fd : -1; }
+
 probe_result client::connect() {
   impl_->reset();
   auto tv = to_timeval(options_.connect_timeout);

@@ -52,6 +52,9 @@ public:
   probe_result pipeline(const std::vector<std::vector<std::string>>& commands, std::vector<reply>* out = nullptr);
   /// Server version and the address the socket reached.
   path_fingerprint fingerprint();
+  /// The connected socket (-1 when not connected), for an event loop that
+  /// takes over its I/O after connect(); close() still closes it.
+  int native_handle() const noexcept;
 
 private:
   struct impl;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <sys/prctl.h>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/interrupt.hpp"
 
 namespace cutover::stats {
 namespace {
@@ -267,18 +269,54 @@ loop_result run_paired(std::span<lane> lanes, const closed_loop_options& options
   return result;
 }
 
-open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& factory, recorder& r,
-                               const open_loop_options& options) {
+namespace {
+
+// Checks an open loop's options; returns the period of one connection's
+// schedule in nanoseconds.
+double open_loop_period_ns(const open_loop_options& options) {
   if (!std::isfinite(options.rate_per_s) || !(options.rate_per_s > 0) || options.duration <= 0ns ||
       options.connections <= 0)
     throw error("sampler: an open loop needs a finite rate > 0, a duration and connections > 0");
-  const auto n = static_cast<std::size_t>(options.connections);
   const double seconds = std::chrono::duration<double>(options.duration).count();
   if (options.rate_per_s * seconds < 1)
     throw error("sampler: a rate of " + std::to_string(options.rate_per_s) + "/s schedules no operation in the duration");
-  const double period_ns = 1e9 * static_cast<double>(n) / options.rate_per_s;
+  const double period_ns = 1e9 * static_cast<double>(options.connections) / options.rate_per_s;
   if (period_ns < 1)
     throw error("sampler: a rate of " + std::to_string(options.rate_per_s) + "/s is beyond a nanosecond clock");
+  return period_ns;
+}
+
+// Operations connection i's schedule calls for within the duration.
+std::int64_t scheduled_ops(const open_loop_options& options, double offset_ns, double period_ns) {
+  return static_cast<std::int64_t>(std::ceil((static_cast<double>(options.duration.count()) - offset_ns) / period_ns));
+}
+
+// Achieved rate, saturation and validity, from the counters already summed.
+void judge_open_loop(open_loop_result& result, const open_loop_options& options) {
+  const auto span = std::max<std::chrono::nanoseconds>(result.wall, options.duration);
+  result.achieved_ops_per_s = static_cast<double>(result.ok) / std::chrono::duration<double>(span).count();
+  result.driver_saturated = result.sent > 0 && static_cast<double>(result.driver_late) > 0.05 * static_cast<double>(result.sent);
+  if (result.interrupted)
+    result.invalid_reason = "a stop request (signal) ended the loop";
+  else if (result.stopped_by_deadline)
+    result.invalid_reason = "the run deadline cut the schedule short";
+  else if (result.gave_up)
+    result.invalid_reason = "a connection failed " + std::to_string(options.give_up_after) + " operations in a row";
+  else if (result.driver_saturated)
+    result.invalid_reason = "the driver was saturated: " + std::to_string(result.driver_late) + " of " +
+                            std::to_string(result.sent) + " operations started late by its own doing";
+  else if (result.achieved_ops_per_s < min_achieved_share * options.rate_per_s)
+    result.invalid_reason = "achieved " + std::to_string(std::llround(result.achieved_ops_per_s)) + "/s, below 95% of the target " +
+                            std::to_string(std::llround(options.rate_per_s)) + "/s";
+  result.valid = result.invalid_reason.empty();
+}
+
+}  // namespace
+
+open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& factory, recorder& r,
+                               const open_loop_options& options) {
+  const double period_ns = open_loop_period_ns(options);
+  const auto n = static_cast<std::size_t>(options.connections);
 
   std::vector<std::unique_ptr<probe>> probes;
   for (std::size_t i = 0; i < n; ++i) {
@@ -327,8 +365,7 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
     const auto grace = std::min<clock::duration>(options.duration / 10, 100ms);
     const double offset_ns = period_ns * static_cast<double>(i) / static_cast<double>(n);
     // Operations this connection's schedule calls for within the duration.
-    out.scheduled = static_cast<std::int64_t>(
-        std::ceil((static_cast<double>(options.duration.count()) - offset_ns) / period_ns));
+    out.scheduled = scheduled_ops(options, offset_ns, period_ns);
     int failed_in_a_row = 0;
     clock::time_point prev_end = start;
     try {
@@ -407,20 +444,178 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
     r.merge(recorders[i]);
   }
   result.wall = last - start;
-  const auto span = std::max<std::chrono::nanoseconds>(result.wall, options.duration);
-  result.achieved_ops_per_s = static_cast<double>(result.ok) / std::chrono::duration<double>(span).count();
-  result.driver_saturated = result.sent > 0 && static_cast<double>(result.driver_late) > 0.05 * static_cast<double>(result.sent);
-  if (result.stopped_by_deadline)
-    result.invalid_reason = "the run deadline cut the schedule short";
-  else if (result.gave_up)
-    result.invalid_reason = "a connection failed " + std::to_string(options.give_up_after) + " operations in a row";
-  else if (result.driver_saturated)
-    result.invalid_reason = "the driver was saturated: " + std::to_string(result.driver_late) + " of " +
-                            std::to_string(result.sent) + " operations started late by its own doing";
-  else if (result.achieved_ops_per_s < min_achieved_share * options.rate_per_s)
-    result.invalid_reason = "achieved " + std::to_string(std::llround(result.achieved_ops_per_s)) + "/s, below 95% of the target " +
-                            std::to_string(std::llround(options.rate_per_s)) + "/s";
-  result.valid = result.invalid_reason.empty();
+  judge_open_loop(result, options);
+  return result;
+}
+
+namespace {
+
+// Lowers this thread's timer slack (Linux oversleeps a timed wait by up to
+// 50 us by default) while an event-loop open loop sleeps in its driver's
+// wait, and restores it.
+class fine_timer_slack {
+public:
+  fine_timer_slack() : old_(::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0)) {
+    if (old_ > 0) ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  }
+  ~fine_timer_slack() {
+    if (old_ > 0) ::prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(old_), 0, 0, 0);
+  }
+  fine_timer_slack(const fine_timer_slack&) = delete;
+  fine_timer_slack& operator=(const fine_timer_slack&) = delete;
+
+private:
+  int old_;
+};
+
+}  // namespace
+
+open_loop_result run_open_loop(event_driver& driver, recorder& r, const open_loop_options& options) {
+  const double period_ns = open_loop_period_ns(options);
+  const auto n = static_cast<std::size_t>(options.connections);
+  if (driver.connections() != n)
+    throw error("sampler: the event driver holds " + std::to_string(driver.connections()) +
+                " connections, the open loop asks for " + std::to_string(n));
+
+  // One connection's place in its schedule.
+  struct slot {
+    double offset_ns = 0;
+    std::int64_t k = 0;                 // index of the next operation
+    clock::time_point intended{};       // its intended send time
+    clock::time_point prev_end{};       // when the previous operation ended
+    bool open = false;
+    bool busy = false;                  // an operation in flight
+    bool finished = false;              // nothing more to send
+    int failed_in_a_row = 0;
+  };
+  std::vector<slot> c(n);
+  open_loop_result result;
+  result.target_ops_per_s = options.rate_per_s;
+
+  // Untimed opens; a failure is recorded and retried at the connection's first slot.
+  for (std::size_t i = 0; i < n && !stop_requested() && clock::now() < options.deadline; ++i) {
+    auto res = driver.open(i);
+    if (res.ok()) c[i].open = true;
+    else r.record_failure(res.result, "open: " + res.message);
+  }
+
+  fine_timer_slack slack;
+  // A short lead so no connection starts its schedule already behind.
+  const auto start = clock::now() + 1ms;
+  const auto end = start + options.duration;
+  // A connection a little late for its last operation still sends it.
+  const auto grace = std::min<clock::duration>(options.duration / 10, 100ms);
+  const auto late_threshold = std::max<clock::duration>(1ms, std::chrono::nanoseconds(std::llround(period_ns)));
+  const auto at = [&](const slot& x) {
+    return start + std::chrono::nanoseconds(std::llround(x.offset_ns + period_ns * static_cast<double>(x.k)));
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    c[i].offset_ns = period_ns * static_cast<double>(i) / static_cast<double>(n);
+    c[i].intended = at(c[i]);
+    c[i].prev_end = start;
+    result.scheduled += scheduled_ops(options, c[i].offset_ns, period_ns);
+  }
+
+  clock::time_point last = start;
+  std::size_t busy = 0;
+  bool abort = false;
+  // Ends connection i's current operation (sent, or failed to open).
+  const auto finish_op = [&](slot& x, bool ok, clock::time_point t1) {
+    x.prev_end = t1;
+    last = std::max(last, t1);
+    if (ok) ++result.ok;
+    x.failed_in_a_row = ok ? 0 : x.failed_in_a_row + 1;
+    if (options.give_up_after > 0 && x.failed_in_a_row >= options.give_up_after) {
+      result.gave_up = true;
+      abort = true;
+    }
+    ++x.k;
+    x.intended = at(x);
+  };
+  const event_driver::completion done = [&](std::size_t i, probe_result&& res) {
+    const auto t1 = clock::now();
+    auto& x = c.at(i);
+    if (!x.busy) return;
+    x.busy = false;
+    --busy;
+    if (!res.connection_usable) x.open = false;
+    // Latency from the intended send time: coordinated omission corrected.
+    if (res.ok()) r.record(t1 - x.intended);
+    else r.record_failure(res.result, res.message);
+    finish_op(x, res.ok(), t1);
+  };
+
+  for (;;) {
+    if (stop_requested()) {
+      result.interrupted = true;
+      break;
+    }
+    auto next = clock::time_point::max();
+    std::size_t active = 0;
+    for (auto& x : c) {
+      if (x.finished || x.busy) {
+        active += x.busy ? 1 : 0;
+        continue;
+      }
+      const auto now = clock::now();
+      if (abort || x.intended >= end) {
+        x.finished = true;
+        continue;
+      }
+      if (x.intended >= options.deadline || now >= options.deadline) {
+        result.stopped_by_deadline = true;
+        x.finished = true;
+        continue;
+      }
+      ++active;
+      if (x.intended > now) {
+        next = std::min(next, x.intended);
+        continue;
+      }
+      // Behind schedule past the end (and its grace): the rest is not sent.
+      if (now >= end + grace) {
+        x.finished = true;
+        --active;
+        continue;
+      }
+      result.max_lag = std::max<std::chrono::nanoseconds>(result.max_lag, now - x.intended);
+      const auto own = now - std::max(x.intended, x.prev_end);
+      result.max_driver_lag = std::max<std::chrono::nanoseconds>(result.max_driver_lag, own);
+      if (own > late_threshold) ++result.driver_late;
+      ++result.sent;
+      const auto i = static_cast<std::size_t>(&x - c.data());
+      if (!x.open) {
+        auto res = driver.open(i);
+        if (!res.ok()) {
+          r.record_failure(res.result, "open: " + res.message);
+          finish_op(x, false, clock::now());
+          next = clock::time_point::min();  // look at this connection again at once
+          continue;
+        }
+        x.open = true;
+      }
+      x.busy = true;
+      ++busy;
+      driver.send(i);
+    }
+    if (active == 0) break;
+    if (clock::now() >= options.deadline) {
+      // Operations still in flight are abandoned (sent, not recorded).
+      result.stopped_by_deadline = true;
+      break;
+    }
+    if (next == clock::time_point::min()) continue;
+    // Sleep to just short of the next send and poll for the rest, as the
+    // threaded loop spins: a late wake-up would be measured as latency.
+    auto until = std::min(next, options.deadline);
+    if (until != clock::time_point::max()) {
+      const auto now = clock::now();
+      until = until - now > spin_window ? until - spin_window : now;
+    }
+    driver.wait(until, done);
+  }
+  result.wall = last - start;
+  judge_open_loop(result, options);
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "core/event_driver.hpp"
 #include "core/outcome.hpp"
 #include "stats/recorder.hpp"
 
@@ -124,6 +125,7 @@ struct open_loop_result {
   bool stopped_by_deadline = false;   ///< the deadline cut the schedule short
   bool gave_up = false;               ///< a connection failed give_up_after times in a row
   bool driver_saturated = false;      ///< see driver_late
+  bool interrupted = false;           ///< a stop request (SIGINT/SIGTERM) ended the loop
   /// True when the loop applied the load it claims: achieved >= 95% of the
   /// target, driver not saturated, not cut short or given up.
   bool valid = false;
@@ -147,5 +149,21 @@ struct open_loop_result {
 /// exception escaping a probe after joining.
 open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& factory, recorder& r,
                                const open_loop_options& options);
+
+/// The same open loop on one thread: `driver` holds options.connections
+/// connections on one event loop (one epoll wait serves every reply that
+/// arrived), where run_open_loop() above needs a thread, a wake-up and a
+/// context switch per operation. Same schedule (staggered, latency from the
+/// intended send time), same catch-up, grace, give-up, lag, saturation and
+/// validity rules; the loop sleeps in the driver's wait with 1 ns timer slack
+/// (restored after) to just short of the next send, and polls the driver for
+/// the last 150 us instead of a thread each. Connections are opened first,
+/// untimed; a failed open is recorded and retried at the connection's next
+/// slot (blocking the loop for up to the connect timeout: that connection's
+/// failure, and its lateness, show in the result). A stop request ends the
+/// loop at once (`interrupted`, invalid). Throws cutover::error for the same
+/// misuse as above, or a driver whose connection count differs from
+/// options.connections.
+open_loop_result run_open_loop(event_driver& driver, recorder& r, const open_loop_options& options);
 
 }  // namespace cutover::stats

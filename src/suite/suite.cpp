@@ -10,6 +10,7 @@
 #include "e2e/message.hpp"
 #include "net/tcp_probe.hpp"
 #include "pg/probes.hpp"
+#include "redis/async_driver.hpp"
 #include "redis/probes.hpp"
 #include "stats/sampler.hpp"
 
@@ -43,11 +44,14 @@ struct run_context {
 
 /// Makes a fresh probe for a target (called once per connection).
 using probe_factory = std::function<std::unique_ptr<probe>(const target&)>;
+/// Makes an open loop's event driver for a target and a connection count
+/// (empty when the workload has none: the open loop then runs a thread per connection).
+using driver_factory = std::function<std::unique_ptr<event_driver>(const target&, int connections)>;
 
 /// Open loop on one target: `connections` probes at the plan's fixed rate,
 /// latency from the intended send time (coordinated omission corrected).
-void measure_open(run_context& ctx, const probe_factory& make, const target& t, stats::recorder& r, json& workload,
-                  path_fingerprint& fingerprint) {
+void measure_open(run_context& ctx, const probe_factory& make, const driver_factory& drive, const target& t,
+                  stats::recorder& r, json& workload, path_fingerprint& fingerprint) {
   const auto& o = ctx.plan.open_loop;
   stats::open_loop_options opts;
   opts.rate_per_s = o.rate_per_s;
@@ -55,7 +59,10 @@ void measure_open(run_context& ctx, const probe_factory& make, const target& t, 
   opts.connections = o.connections;
   opts.deadline = ctx.deadline;
   opts.give_up_after = ctx.cfg.sampling.give_up_after;
-  auto res = stats::run_open_loop([&] { return make(t); }, r, opts);
+  std::unique_ptr<event_driver> driver = drive ? drive(t, o.connections) : nullptr;
+  workload["driver"] = driver ? "event loop (epoll, one thread for every connection)" : "one thread per connection";
+  auto res = driver ? stats::run_open_loop(*driver, r, opts) : stats::run_open_loop([&] { return make(t); }, r, opts);
+  driver.reset();
   // The load actually applied, beside the load asked for: a loop that fell
   // short measured something else, and says so.
   workload["achieved_ops_per_s"] = std::round(res.achieved_ops_per_s);
@@ -64,6 +71,7 @@ void measure_open(run_context& ctx, const probe_factory& make, const target& t, 
   workload["max_lag_ns"] = res.max_lag.count();
   workload["max_driver_lag_ns"] = res.max_driver_lag.count();
   workload["driver_late"] = res.driver_late;
+  workload["interrupted"] = res.interrupted;
   workload["valid"] = res.valid;
   if (!res.valid) {
     workload["invalid_reason"] = res.invalid_reason;
@@ -79,7 +87,8 @@ void measure_open(run_context& ctx, const probe_factory& make, const target& t, 
 /// the plan's open loop per target. `area` names the endpoint kind ("pg",
 /// "redis", "tcp") for giving up on dead endpoints.
 void measure(run_context& ctx, std::string_view area, std::string_view metric,
-             const std::vector<const target*>& targets, const probe_factory& make, int samples, json workload) {
+             const std::vector<const target*>& targets, const probe_factory& make, int samples, json workload,
+             const driver_factory& drive = {}) {
   const bool open = ctx.plan.open_loop.rate_per_s > 0;
   std::vector<std::unique_ptr<probe>> probes;
   for (const auto* t : targets) probes.push_back(make(*t));
@@ -145,7 +154,7 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
   if (open) {
     for (std::size_t i = 0; i < targets.size(); ++i)
       if (std::any_of(lanes.begin(), lanes.end(), [&](const auto& l) { return l.r == &recorders[i]; }))
-        measure_open(ctx, make, *targets[i], recorders[i], workloads[i], fingerprints[i]);
+        measure_open(ctx, make, drive, *targets[i], recorders[i], workloads[i], fingerprints[i]);
   } else if (paired) {
     deadline_hit = stats::run_paired(lanes, opts).stopped_by_deadline;
   } else {
@@ -362,8 +371,14 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
       auto make = [&](const target& t) {
         return redis::make_probe(w, *t.redis, {cfg.timeouts.connect, cfg.timeouts.command, true, t.path});
       };
+      driver_factory drive;
+      if (redis::has_event_driver(w))
+        drive = [&](const target& t, int connections) {
+          return redis::make_event_driver(w, *t.redis, {cfg.timeouts.connect, cfg.timeouts.command, true, t.path},
+                                          connections);
+        };
       int n = w == redis::workload::ping ? cfg.sampling.samples : cfg.sampling.workload_samples;
-      measure(ctx, "redis", id, ts, make, n, {{"suite", "redis"}, {"operation", id}});
+      measure(ctx, "redis", id, ts, make, n, {{"suite", "redis"}, {"operation", id}}, drive);
     }
   }
   if (wanted(plan.suites, "db")) {
