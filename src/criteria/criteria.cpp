@@ -15,6 +15,17 @@ const report::measurement* context::find(std::string_view metric, std::string_vi
   return nullptr;
 }
 
+std::optional<std::string> context::gave_up_on(std::string_view area, std::string_view target) const {
+  if (!given_up) return std::nullopt;
+  auto it = given_up->find(std::string(area) + "/" + std::string(target));
+  if (it == given_up->end()) return std::nullopt;
+  return it->second;
+}
+
+void context::give_up(std::string_view area, std::string_view target, std::string why) const {
+  if (given_up) given_up->try_emplace(std::string(area) + "/" + std::string(target), std::move(why));
+}
+
 const nlohmann::json& context::settings(std::string_view id) const {
   static const nlohmann::json empty = nlohmann::json::object();
   auto it = cfg.criteria.find(std::string(id));

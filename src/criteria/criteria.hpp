@@ -5,6 +5,7 @@
 /// plan's values as defaults.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,14 @@ struct context {
   /// Measurements made for this run (by validate, or loaded with --measurements).
   const std::vector<report::measurement>& measurements;
   std::chrono::steady_clock::time_point deadline;
+  /// The run's endpoints given up on ("pg/tunnel" -> why), shared with the
+  /// measurements: a criterion does not probe them again. Null: none shared.
+  std::map<std::string, std::string>* given_up = nullptr;
+
+  /// Why the run gave up on endpoint `area`/`target`, or nullopt.
+  std::optional<std::string> gave_up_on(std::string_view area, std::string_view target) const;
+  /// Records that endpoint `area`/`target` failed, so later criteria skip it.
+  void give_up(std::string_view area, std::string_view target, std::string why) const;
 
   /// The measurement, or nullptr when it was not made.
   const report::measurement* find(std::string_view metric, std::string_view target) const;

@@ -190,3 +190,27 @@ TEST(criteria, host_resources_thresholds_come_from_the_config) {
   EXPECT_EQ(t.status, status::fail) << t.detail;
   EXPECT_NE(t.detail.find("[config: impossible on purpose]"), std::string::npos) << t.detail;
 }
+
+TEST(criteria, an_endpoint_given_up_on_is_not_probed_again_by_later_criteria) {
+  // 127.0.0.1:2 (the private target) refuses: the first criterion gives it up.
+  auto cfg = lab_like();
+  std::vector<report::measurement> ms;
+  std::map<std::string, std::string> given_up;
+  criteria::context ctx{cfg, "server-migration", ms, std::chrono::steady_clock::now() + std::chrono::minutes(1),
+                        &given_up};
+  auto first = criteria::evaluate(*criteria::find("db.reachable"), ctx);
+  EXPECT_EQ(first.status, status::fail);
+  ASSERT_TRUE(given_up.contains("pg/private"));
+  EXPECT_EQ(given_up.at("pg/private").find("pw-unit-1"), std::string::npos);
+
+  // A reason only this test wrote proves the later criteria did not probe again.
+  given_up["pg/private"] = "unit sentinel";
+  for (const char* id : {"db.reachable", "db.usable.sequences", "baileys.auth"}) {
+    auto r = criteria::evaluate(*criteria::find(id), ctx);
+    EXPECT_NE(r.status, status::pass) << id;
+    EXPECT_NE(r.detail.find("not probed again: unit sentinel"), std::string::npos) << id << ": " << r.detail;
+  }
+  // Without a shared list (a criterion evaluated alone) nothing is remembered.
+  criteria::context alone{cfg, "server-migration", ms, std::chrono::steady_clock::now() + std::chrono::minutes(1)};
+  EXPECT_EQ(criteria::evaluate(*criteria::find("db.reachable"), alone).status, status::fail);
+}

@@ -87,7 +87,7 @@ void eval_content(const context& ctx, criterion_result& out) {
 void eval_baileys_auth(const context& ctx, criterion_result& out) {
   const auto& e = both_sides::endpoint(ctx, ctx.target_for(out.id));
   pg::session s(e, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(out.id)});
-  if (auto r = s.connect(); !r.ok()) throw error(r.message);
+  connect_or_give_up(ctx, s, ctx.target_for(out.id));
   auto b = pg::read_baileys(s, ctx.cfg.expect.company_id);
   if (!b.status.ok()) {
     out.status = b.status.result == outcome::check_failed ? status::fail : status::error;
@@ -131,8 +131,16 @@ both_sides::both_sides(const context& ctx, std::string_view id)
     : source(endpoint(ctx, "source"), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, "source"}),
       target(endpoint(ctx, ctx.target_for(id)),
              {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(id)}) {
-  if (auto r = source.connect(); !r.ok()) throw error("source: " + r.message);
-  if (auto r = target.connect(); !r.ok()) throw error("target: " + r.message);
+  connect_or_give_up(ctx, source, "source", "source: ");
+  connect_or_give_up(ctx, target, ctx.target_for(id), "target: ");
+}
+
+void connect_or_give_up(const context& ctx, pg::session& s, const std::string& name, std::string_view side) {
+  if (auto why = ctx.gave_up_on("pg", name)) throw error(std::string(side) + "not probed again: " + *why);
+  if (auto r = s.connect(); !r.ok()) {
+    ctx.give_up("pg", name, "connect to " + name + " failed: " + r.message);
+    throw error(std::string(side) + r.message);
+  }
 }
 
 const pg_endpoint& both_sides::endpoint(const context& ctx, const std::string& name) {

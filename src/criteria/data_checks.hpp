@@ -20,6 +20,13 @@ struct both_sides {
   static const pg_endpoint& endpoint(const context& ctx, const std::string& name);
 };
 
+/// Connects `s` to target `name`'s database unless the run has given up on
+/// that endpoint (a measurement or an earlier criterion could not reach it);
+/// a connection that fails is given up on for the rest of the run, so a
+/// black-holed database costs one connect timeout, not one per criterion.
+/// Throws cutover::error, its message prefixed with `side` (e.g. "target: ").
+void connect_or_give_up(const context& ctx, pg::session& s, const std::string& name, std::string_view side = "");
+
 /// At most `n` lines joined with "; ", with a count of the rest.
 std::string first_lines(const std::vector<std::string>& lines, std::size_t n = 5);
 

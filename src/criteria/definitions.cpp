@@ -135,8 +135,15 @@ std::vector<need> one(std::string metric, std::string target) { return {need{std
 void eval_db_reachable(const context& ctx, criterion_result& out) {
   auto name = ctx.target_for(out.id);
   const auto& e = require_pg(ctx, name);
+  if (auto why = ctx.gave_up_on("pg", name)) {
+    out.status = status::fail;
+    out.measured = "given up";
+    out.detail = "not probed again: " + *why;
+    return;
+  }
   pg::session s(e, pg_options(ctx, name));
   auto r = s.connect();
+  if (!r.ok()) ctx.give_up("pg", name, "connect to " + name + " failed: " + r.message);
   pg::rows rows;
   if (r.ok())
     r = s.exec("SELECT now()::text, has_schema_privilege(current_user, 'public', 'CREATE'), current_database()", &rows);
@@ -162,9 +169,16 @@ void eval_db_auth(const context& ctx, criterion_result& out) {
     out.detail = "no password configured for " + e.display() + ": the server must require one";
     return;
   }
+  // Probed even when the run gave up on the endpoint: a wrong configured
+  // password gives the endpoint up, and a refused wrong password is still
+  // what this criterion must see.
   e.password = secret(e.password.reveal() + "-cutover-wrong");
   pg::session s(e, pg_options(ctx, name));
   auto r = s.connect();
+  // Only a server that cannot be reached is given up on: refusing the wrong
+  // password is what this criterion wants to see.
+  if (r.result == outcome::timeout || r.result == outcome::refused)
+    ctx.give_up("pg", name, "connect to " + name + " failed: " + r.message);
   out.measured = r.ok() ? "connected" : std::string(to_string(r.result));
   out.status = r.result == outcome::auth_failed ? status::pass : status::fail;
   out.detail = r.ok() ? "a wrong password was accepted by " + e.display()

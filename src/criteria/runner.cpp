@@ -20,7 +20,7 @@ void run_validate(const config& cfg, validate_request req, report::report& out, 
   auto own = suite::run_budget::start(cfg);
   auto& budget = req.budget ? *req.budget : own;
   std::vector<report::measurement> ms = std::move(req.measurements);
-  context ctx{cfg, req.stage, ms, budget.deadline};
+  context ctx{cfg, req.stage, ms, budget.deadline, &budget.dead};
 
   // Measure what is needed and not given, one bench run per metric so the
   // targets of a metric are paired.

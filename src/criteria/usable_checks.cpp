@@ -49,7 +49,7 @@ std::function<void(const context&, criterion_result&)> target_only(
   return [check = std::move(check), passed = std::move(passed)](const context& ctx, criterion_result& out) {
     const auto name = ctx.target_for(out.id);
     pg::session s(both_sides::endpoint(ctx, name), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, name});
-    if (auto r = s.connect(); !r.ok()) throw error(r.message);
+    connect_or_give_up(ctx, s, name);
     judge(check(s), passed, out);
   };
 }
