@@ -65,7 +65,7 @@ std::string first_error(const stats::summary& s) { return s.error_messages.empty
 void eval_api_health(const context& ctx, criterion_result& out) {
   const auto& t = app_endpoint(ctx, out.id);
   auto api = http::parse_url(t.http->url, "targets." + t.name + ".http");
-  auto r = e2e::check_health(api, ctx.cfg.app.health_paths, ctx.cfg.timeouts.command);
+  auto r = e2e::check_health(api, ctx.cfg.app.health_paths, ctx.within_run(ctx.cfg.timeouts.command));
   out.measured = {{"ok", r.ok_paths.size()}, {"checked", ctx.cfg.app.health_paths.size()}};
   out.status = r.problems.empty() && !r.ok_paths.empty() ? status::pass : status::fail;
   out.detail = r.problems.empty() ? join(r.ok_paths) + " on " + api.display() + " answered 200 {\"status\":\"ok\"}"
@@ -80,7 +80,7 @@ void eval_services_online(const context& ctx, criterion_result& out) {
   std::string command = s.contains("command") && s["command"].is_string() ? s["command"].get<std::string>() : "";
   out.threshold = max_restarts;
   std::string text;
-  auto r = e2e::run_pm2_jlist(app, command, ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command, text);
+  auto r = e2e::run_pm2_jlist(app, command, ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command), text);
   if (!r.ok()) {
     out.status = status::fail;
     out.measured = std::string(to_string(r.result));

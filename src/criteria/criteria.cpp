@@ -15,6 +15,11 @@ const report::measurement* context::find(std::string_view metric, std::string_vi
   return nullptr;
 }
 
+std::chrono::milliseconds context::within_run(std::chrono::milliseconds t) const {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(1), std::max(t, std::chrono::milliseconds(1)));
+}
+
 std::optional<std::string> context::gave_up_on(std::string_view area, std::string_view target) const {
   if (!given_up) return std::nullopt;
   auto it = given_up->find(std::string(area) + "/" + std::string(target));

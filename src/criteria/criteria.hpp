@@ -38,6 +38,9 @@ struct context {
   /// measurements: a criterion does not probe them again. Null: none shared.
   std::map<std::string, std::string>* given_up = nullptr;
 
+  /// Timeout `t` cut to what is left of the run (at least 1 ms), so a
+  /// criterion started just before the deadline does not run a full timeout past it.
+  std::chrono::milliseconds within_run(std::chrono::milliseconds t) const;
   /// Why the run gave up on endpoint `area`/`target`, or nullopt.
   std::optional<std::string> gave_up_on(std::string_view area, std::string_view target) const;
   /// Records that endpoint `area`/`target` failed, so later criteria skip it.

@@ -214,3 +214,16 @@ TEST(criteria, an_endpoint_given_up_on_is_not_probed_again_by_later_criteria) {
   criteria::context alone{cfg, "server-migration", ms, std::chrono::steady_clock::now() + std::chrono::minutes(1)};
   EXPECT_EQ(criteria::evaluate(*criteria::find("db.reachable"), alone).status, status::fail);
 }
+
+TEST(criteria, timeouts_are_cut_to_what_is_left_of_the_run) {
+  using namespace std::chrono_literals;
+  auto cfg = lab_like();
+  std::vector<report::measurement> ms;
+  criteria::context early{cfg, "server-migration", ms, std::chrono::steady_clock::now() + 1min};
+  EXPECT_EQ(early.within_run(3000ms), 3000ms);
+  criteria::context late{cfg, "server-migration", ms, std::chrono::steady_clock::now() + 500ms};
+  EXPECT_LE(late.within_run(3000ms), 500ms);
+  EXPECT_GE(late.within_run(3000ms), 400ms);
+  criteria::context past{cfg, "server-migration", ms, std::chrono::steady_clock::now() - 1s};
+  EXPECT_EQ(past.within_run(3000ms), 1ms);
+}

@@ -86,7 +86,7 @@ void eval_content(const context& ctx, criterion_result& out) {
 
 void eval_baileys_auth(const context& ctx, criterion_result& out) {
   const auto& e = both_sides::endpoint(ctx, ctx.target_for(out.id));
-  pg::session s(e, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(out.id)});
+  pg::session s(e, {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), ctx.target_for(out.id)});
   connect_or_give_up(ctx, s, ctx.target_for(out.id));
   auto b = pg::read_baileys(s, ctx.cfg.expect.company_id);
   if (!b.status.ok()) {
@@ -128,9 +128,9 @@ void eval_baileys_keys(const context& ctx, criterion_result& out) {
 }  // namespace
 
 both_sides::both_sides(const context& ctx, std::string_view id)
-    : source(endpoint(ctx, "source"), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, "source"}),
+    : source(endpoint(ctx, "source"), {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), "source"}),
       target(endpoint(ctx, ctx.target_for(id)),
-             {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, ctx.target_for(id)}) {
+             {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), ctx.target_for(id)}) {
   connect_or_give_up(ctx, source, "source", "source: ");
   connect_or_give_up(ctx, target, ctx.target_for(id), "target: ");
 }

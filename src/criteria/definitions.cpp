@@ -41,7 +41,7 @@ const pg_endpoint& require_pg(const context& ctx, const std::string& name) {
 }
 
 pg::session_options pg_options(const context& ctx, const std::string& path) {
-  return {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, path};
+  return {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), path};
 }
 
 double max_error_ratio(const context& ctx, std::string_view id) {
@@ -254,7 +254,7 @@ void eval_redis_auth(const context& ctx, criterion_result& out) {
   auto name = ctx.target_for(out.id);
   const auto& t = require_target(ctx, name);
   if (!t.redis) throw error("target '" + name + "' has no redis endpoint");
-  redis::client anon(*t.redis, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, false, name});
+  redis::client anon(*t.redis, {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.command), false, name});
   auto r = anon.connect();
   if (!r.ok()) {
     out.status = status::fail;
@@ -262,7 +262,7 @@ void eval_redis_auth(const context& ctx, criterion_result& out) {
     return;
   }
   auto unauth = anon.command({"PING"});
-  redis::client authed(*t.redis, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, true, name});
+  redis::client authed(*t.redis, {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.command), true, name});
   auto a = authed.connect();
   if (a.ok()) a = authed.command({"PING"});
   out.measured = {{"without_password", unauth.ok() ? "ok" : std::string(to_string(unauth.result))},
@@ -294,7 +294,7 @@ void eval_proxy_socks5(const context& ctx, criterion_result& out) {
   o.proxy_port = t.socks5->port;
   o.dest_host = probe.substr(0, colon);
   o.dest_port = static_cast<std::uint16_t>(std::stoi(probe.substr(colon + 1)));
-  o.timeout = ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command;
+  o.timeout = ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command);
   auto t0 = std::chrono::steady_clock::now();
   auto r = net::socks5_check(o);
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -354,7 +354,7 @@ void eval_env_required(const context& ctx, criterion_result& out) {
       try {
         auto re = parse_redis_url(url, "REDIS_URL");
         if (re.password.empty()) re.password = secret(get("REDIS_PASSWORD"));
-        redis::client c(re, {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.command, true, "env"});
+        redis::client c(re, {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.command), true, "env"});
         auto r = c.connect();
         if (r.ok()) r = c.command({"PING"});
         if (!r.ok()) problems.push_back("Redis with the .env's REDIS_URL/REDIS_PASSWORD failed: " + r.message);

@@ -48,7 +48,7 @@ std::function<void(const context&, criterion_result&)> target_only(
     std::function<pg::usable_findings(pg::session&)> check, std::string passed) {
   return [check = std::move(check), passed = std::move(passed)](const context& ctx, criterion_result& out) {
     const auto name = ctx.target_for(out.id);
-    pg::session s(both_sides::endpoint(ctx, name), {ctx.cfg.timeouts.connect, ctx.cfg.timeouts.statement, name});
+    pg::session s(both_sides::endpoint(ctx, name), {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), name});
     connect_or_give_up(ctx, s, name);
     judge(check(s), passed, out);
   };
