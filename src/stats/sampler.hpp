@@ -155,9 +155,8 @@ open_loop_result run_open_loop(const std::function<std::unique_ptr<probe>()>& fa
 /// arrived), where run_open_loop() above needs a thread, a wake-up and a
 /// context switch per operation. Same schedule (staggered, latency from the
 /// intended send time), same catch-up, grace, give-up, lag, saturation and
-/// validity rules; the loop sleeps in the driver's wait with 1 ns timer slack
-/// (restored after) to just short of the next send, and polls the driver for
-/// the last 150 us instead of a thread each. Connections are opened first,
+/// validity rules; the loop sleeps in the driver's wait until the next send
+/// with 1 ns timer slack (restored after), instead of a thread each. Connections are opened first,
 /// untimed; a failed open is recorded and retried at the connection's next
 /// slot (blocking the loop for up to the connect timeout: that connection's
 /// failure, and its lateness, show in the result). A stop request ends the

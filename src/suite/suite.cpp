@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "e2e/message.hpp"
 #include "net/tcp_probe.hpp"
+#include "pg/async_driver.hpp"
 #include "pg/probes.hpp"
 #include "redis/async_driver.hpp"
 #include "redis/probes.hpp"
@@ -398,10 +399,16 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
       auto make = [&](const target& t) {
         return pg::make_probe(w, *t.postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t.path}, cfg.expect);
       };
+      driver_factory drive;
+      if (pg::has_event_driver(w))
+        drive = [&](const target& t, int connections) {
+          return pg::make_event_driver(w, *t.postgres, {cfg.timeouts.connect, cfg.timeouts.statement, t.path},
+                                       connections);
+        };
       int n = pg::opens_connection(w) ? cfg.sampling.connect_samples
               : w == pg::workload::select1 ? cfg.sampling.samples
                                             : cfg.sampling.workload_samples;
-      measure(ctx, "pg", id, ts, make, n, {{"suite", "db"}, {"operation", id}});
+      measure(ctx, "pg", id, ts, make, n, {{"suite", "db"}, {"operation", id}}, drive);
     }
   }
 
