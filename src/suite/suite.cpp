@@ -21,7 +21,7 @@ namespace {
 using json = nlohmann::json;
 using clock = std::chrono::steady_clock;
 
-/// Open-loop bounds: one thread per connection, and rates a nanosecond clock
+/// Open-loop bounds: connections (a thread each, or an event loop's), and rates a nanosecond clock
 /// and a probe can mean.
 constexpr int max_open_connections = 1024;
 constexpr double max_open_rate = 1e7;
