@@ -138,6 +138,12 @@ const table_schema* schema_snapshot::find(const std::string& name) const {
 schema_snapshot read_schema(session& s, const std::vector<std::string>& tables, const std::string& schema) {
   schema_snapshot snap;
   snap.schema = schema;
+  // Definitions and type names print by the search_path: pinned, so both sides print alike.
+  read_transaction tx(s);
+  if (!tx.status().ok()) {
+    snap.status = tx.status();
+    return snap;
+  }
   std::vector<table_ref> refs;
   if (auto r = resolve_tables(s, schema, tables, refs); !r.ok()) {
     snap.status = r;
@@ -261,6 +267,11 @@ const table_count* row_counts::find(const std::string& name) const {
 row_counts count_rows(session& s, const std::vector<std::string>& tables, const std::string& schema) {
   row_counts out;
   out.schema = schema;
+  read_transaction tx(s);
+  if (!tx.status().ok()) {
+    out.status = tx.status();
+    return out;
+  }
   std::vector<table_ref> refs;
   if (auto r = resolve_tables(s, schema, tables, refs); !r.ok()) {
     out.status = r;
@@ -325,6 +336,11 @@ std::string baileys_state::summary() const {
 baileys_state read_baileys(session& s, const std::string& company_id, const std::string& schema) {
   baileys_state st;
   st.company_id = company_id;
+  read_transaction tx(s);
+  if (!tx.status().ok()) {
+    st.status = tx.status();
+    return st;
+  }
   std::vector<table_ref> refs;
   if (auto r = resolve_tables(s, schema, {"whatsapp_auth", "whatsapp_keys"}, refs); !r.ok()) {
     st.status = r;

@@ -493,15 +493,19 @@ std::vector<std::string> content_diff::lines() const {
 content_diff compare_content(session& source, session& target, const std::vector<std::string>& tables,
                              const content_options& options) {
   content_diff out;
-  // The canonical text depends on these output settings: pin them on both sides.
-  static constexpr const char* pin_sql =
-      "SET bytea_output = 'hex'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
-      " SET extra_float_digits = 3; SET lc_monetary = 'C';"
-      " SELECT current_setting('server_version_num')::int";
+  // The canonical text depends on output settings (bytea_output, TimeZone,
+  // DateStyle, ...): read_settings() pins them on every connection, inside its
+  // own read-only transaction, so none outlives the comparison.
+  read_transaction source_tx(source), target_tx(target);
+  for (const auto& r : {detail::began(source_tx, "source"), detail::began(target_tx, "target")})
+    if (!r.ok()) {
+      out.status = r;
+      return out;
+    }
   int versions[2] = {0, 0};
   for (auto* s : {&source, &target}) {
     rows r;
-    if (auto res = s->exec(pin_sql, &r); !res.ok()) {
+    if (auto res = s->exec("SELECT current_setting('server_version_num')::int", &r); !res.ok()) {
       out.status = with_context(res, s == &source ? "source" : "target");
       return out;
     }
@@ -521,14 +525,18 @@ content_diff compare_content(session& source, session& target, const std::vector
   }
   // Worker connections: the same servers, roles and deadlines, the same pinned settings.
   std::vector<std::unique_ptr<session>> extra;
+  std::vector<std::unique_ptr<read_transaction>> extra_tx;
   side sides[2] = {{&source}, {&target}};
   for (std::size_t w = 1; w < options.workers; ++w)
     for (int i = 0; i < 2; ++i) {
       auto& main = *sides[i].front();
       auto s = std::make_unique<session>(main.endpoint(), main.options());
       // A server short of connections still gets compared, only with fewer of them.
-      if (!s->connect().ok() || !s->exec(pin_sql).ok()) continue;
+      if (!s->connect().ok()) continue;
+      auto tx = std::make_unique<read_transaction>(*s);
+      if (!tx->status().ok()) continue;
       sides[i].push_back(s.get());
+      extra_tx.push_back(std::move(tx));
       extra.push_back(std::move(s));
     }
   for (std::size_t i = 0; i < src.size(); ++i) {

@@ -51,6 +51,11 @@ inline probe_result with_context(probe_result r, const std::string& context) {
   return r;
 }
 
+/// The failure of a side's read_transaction, with the side named; ok when it began.
+inline probe_result began(const read_transaction& t, const std::string& side) {
+  return t.status().ok() ? probe_result{} : with_context(t.status(), side);
+}
+
 /// True for a boolean column that is true ("t").
 inline bool is_true(const std::optional<std::string>& v) { return v && *v == "t"; }
 

@@ -122,6 +122,13 @@ protected:
     auto r = s.exec(sql);
     ASSERT_TRUE(r.ok()) << r.message;
   }
+  /// A second connection to the same database, in the test's schema.
+  std::unique_ptr<pg::session> another(const pg::session& s) {
+    auto w = std::make_unique<pg::session>(s.endpoint(), s.options());
+    EXPECT_TRUE(w->connect().ok());
+    EXPECT_TRUE(w->exec("SET search_path = " + schema_).ok());
+    return w;
+  }
   void both(const std::string& sql) {
     run(*source_, sql);
     run(*target_, sql);
@@ -376,11 +383,14 @@ TEST_F(parity, live_source_rows_that_change_during_the_check_are_told_apart) {
   // Three rows differ at the first read: 10 stays different, 20 is caught up by
   // the replica before the re-check, 30 keeps changing on the source.
   run(*target_, "UPDATE bookings SET status = 'stale' WHERE id IN (10, 20, 30)");
+  // Writes during the check come from other connections, as the app's and the
+  // replication's do: the compared sessions are inside read-only transactions.
+  auto source_writer = another(*source_), target_writer = another(*target_);
   auto o = options(100000);
   o.recheck_delay = std::chrono::milliseconds(50);
   o.before_recheck = [&] {
-    run(*target_, "UPDATE bookings SET status = 'new' WHERE id = 20");  // as on the source
-    run(*source_, "UPDATE bookings SET status = 'moving' WHERE id = 30");
+    run(*target_writer, "UPDATE bookings SET status = 'new' WHERE id = 20");  // as on the source
+    run(*source_writer, "UPDATE bookings SET status = 'moving' WHERE id = 30");
   };
   auto c = pg::compare_content(*source_, *target_, {}, o);
   const auto& b = table(c, "bookings");
@@ -395,7 +405,7 @@ TEST_F(parity, live_source_rows_that_change_during_the_check_are_told_apart) {
 
   // Once 10 is fixed too, nothing really differs: only the moving row is left, apart.
   run(*target_, "UPDATE bookings SET status = 'new' WHERE id = 10");
-  o.before_recheck = [&] { run(*source_, "UPDATE bookings SET status = 'moving again' WHERE id = 30"); };
+  o.before_recheck = [&] { run(*source_writer, "UPDATE bookings SET status = 'moving again' WHERE id = 30"); };
   c = pg::compare_content(*source_, *target_, {}, o);
   EXPECT_TRUE(c.equal()) << dump(c.lines());
   EXPECT_EQ(c.changed_during_check(), 1u);

@@ -10,6 +10,7 @@
 namespace cutover::pg {
 namespace {
 
+using detail::began;
 using detail::is_true;
 using detail::substitute;
 using detail::text_array;
@@ -34,14 +35,18 @@ probe_result read_facts(session& s, std::string_view sql, const std::vector<std:
 /// definitions (pg_get_viewdef, format_type, ...) print schemas as the
 /// search_path makes them visible: with only pg_catalog on it, both sides
 /// qualify alike whatever the role's own search_path (`qualify` false: the
-/// query reads the role's own search_path).
+/// role's default search_path, which the query reads, whatever a pooled
+/// connection carries). Pinned inside the read transaction, never beyond it.
 usable_findings compare_facts(session& source, session& target, std::string_view sql,
                               const std::vector<std::string>& schemas, const fact_wording& wording,
                               bool qualify = true) {
   usable_findings out;
-  for (auto* s : {&source, &target})
-    if (auto r = qualify ? s->exec("SET search_path = pg_catalog") : probe_result{}; !r.ok()) {
-      out.status = with_context(r, s == &source ? "source" : "target");
+  auto settings = read_settings();
+  if (!qualify) settings.push_back({"search_path", "DEFAULT"});
+  read_transaction source_tx(source, settings), target_tx(target, settings);
+  for (const auto& r : {began(source_tx, "source"), began(target_tx, "target")})
+    if (!r.ok()) {
+      out.status = r;
       return out;
     }
   std::vector<catalog_fact> a, b;
@@ -132,6 +137,11 @@ void diff_facts(const std::vector<catalog_fact>& source, const std::vector<catal
 
 usable_findings check_sequences(session& target, const std::vector<std::string>& schemas) {
   usable_findings out;
+  read_transaction target_tx(target);
+  if (auto r = began(target_tx, "target"); !r.ok()) {
+    out.status = r;
+    return out;
+  }
   // Sequences a column takes its values from: owned by it (serial: 'a',
   // identity: 'i') or named in its default (nextval('s')).
   static constexpr const char* list_sql = R"sql(
@@ -276,6 +286,8 @@ usable_findings check_integrity(session& source, session& target, const std::vec
     WHERE n.nspname = ANY ($1::text[]) AND k.contype = 'f'
     GROUP BY k.conname, n.nspname, c.relname
     ORDER BY 1, 2)sql";
+  // One transaction for both reads (compare_facts only pins in it).
+  read_transaction source_tx(source), target_tx(target);
   auto out = compare_facts(source, target, facts_sql, schemas, {"missing in target", false});
   if (!out.status.ok()) return out;
   // An invalid index is wrong on the target whatever the source says: pg_dump
@@ -410,7 +422,8 @@ usable_findings check_rls(session& source, session& target, const std::vector<st
 usable_findings check_settings(session& source, session& target) {
   // reset_val: the value a new session of this role gets (role, database and
   // server defaults), not what the harness set for its own session.
-  // search_path is compared as the schemas it reaches (the harness leaves it alone).
+  // search_path is compared as the schemas its default reaches (compare_facts
+  // pins it TO DEFAULT: a pooled connection may carry another client's SET).
   static constexpr const char* sql = R"sql(
     SELECT 'setting ' || name, 'default', reset_val,
            name IN ('statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout', 'client_encoding',
@@ -433,6 +446,12 @@ usable_findings check_settings(session& source, session& target) {
 
 usable_findings check_collation(session& source, session& target, const std::vector<std::string>& schemas) {
   usable_findings out;
+  read_transaction source_tx(source), target_tx(target);
+  for (const auto& r : {began(source_tx, "source"), began(target_tx, "target")})
+    if (!r.ok()) {
+      out.status = r;
+      return out;
+    }
   int src_version = 0, dst_version = 0;
   if (auto r = server_version(source, src_version); !r.ok()) {
     out.status = with_context(r, "source");
@@ -513,6 +532,11 @@ usable_findings check_collation(session& source, session& target, const std::vec
 
 usable_findings check_statistics(session& target, const std::vector<std::string>& schemas) {
   usable_findings out;
+  read_transaction target_tx(target);
+  if (auto r = began(target_tx, "target"); !r.ok()) {
+    out.status = r;
+    return out;
+  }
   int version = 0;
   if (auto r = server_version(target, version); !r.ok()) {
     out.status = with_context(r, "target");

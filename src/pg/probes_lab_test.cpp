@@ -65,3 +65,71 @@ TEST(pg_probes, booking_insert_is_always_rolled_back) {
   }
   EXPECT_EQ(bookings(lab.endpoint), before);
 }
+
+// ---- session state: nothing outlives the harness's own transaction ------------
+// Behind a transaction pooler (PgBouncer, Supavisor) a session SET stays on the
+// server connection and reaches the next client's queries; validate/pooler checks
+// that end to end, these check the session's part of it.
+
+namespace {
+
+/// search_path, statement_timeout, TimeZone and DateStyle as `s` sees them now.
+std::string settings_of(pg::session& s) {
+  pg::rows r;
+  auto res = s.exec("SELECT concat_ws('|', current_setting('search_path'), current_setting('statement_timeout'), "
+                    "current_setting('TimeZone'), current_setting('DateStyle'))",
+                    &r);
+  return res.ok() ? r.at(0).at(0).value_or("") : "error: " + res.message;
+}
+
+}  // namespace
+
+TEST(pg_session, connect_changes_no_setting_and_begin_pins_only_inside_its_transaction) {
+  auto lab = private_target();
+  pg::session fresh(lab.endpoint, {});
+  ASSERT_TRUE(fresh.connect().ok());
+  const auto defaults = settings_of(fresh);  // what the server gives a new session
+
+  pg::session s(lab.endpoint, {std::chrono::seconds(3), std::chrono::milliseconds(4000), "private"});
+  ASSERT_TRUE(s.connect().ok());
+  EXPECT_EQ(settings_of(s), defaults) << "connect() changed a session setting";
+  {
+    pg::read_transaction tx(s);
+    ASSERT_TRUE(tx.status().ok()) << tx.status().message;
+    EXPECT_TRUE(s.in_transaction());
+    EXPECT_EQ(settings_of(s), "pg_catalog|4s|UTC|ISO, YMD");
+    // A nested scope only pins: the outer one still owns the transaction.
+    {
+      pg::read_transaction inner(s, {{"search_path", "DEFAULT"}});
+      ASSERT_TRUE(inner.status().ok()) << inner.status().message;
+    }
+    EXPECT_TRUE(s.in_transaction());
+    EXPECT_EQ(settings_of(s).substr(0, defaults.find('|')), defaults.substr(0, defaults.find('|')));
+    // Read only: the harness cannot write by mistake inside it.
+    EXPECT_FALSE(s.exec("CREATE TEMP TABLE cutover_never (i int)").ok());
+  }
+  EXPECT_FALSE(s.in_transaction());
+  EXPECT_EQ(settings_of(s), defaults) << "a setting outlived the transaction";
+}
+
+TEST(pg_session, a_failed_statement_inside_the_transaction_does_not_poison_the_next) {
+  auto lab = private_target();
+  pg::session s(lab.endpoint, {std::chrono::seconds(3), std::chrono::milliseconds(300), "private"});
+  ASSERT_TRUE(s.connect().ok());
+  ASSERT_TRUE(s.begin().ok());
+  auto bad = s.exec("SELECT 1 / 0");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.connection_usable);
+  // The server-side statement_timeout is pinned inside the transaction (57014).
+  auto slow = s.exec("SELECT pg_sleep(3)");
+  EXPECT_EQ(slow.result, outcome::timeout) << slow.message;
+  EXPECT_TRUE(slow.connection_usable) << "the server's own timeout, not the watchdog's";
+  // Reopened with the same pins after each failure.
+  EXPECT_TRUE(s.in_transaction());
+  EXPECT_EQ(settings_of(s), "pg_catalog|300ms|UTC|ISO, YMD");
+  s.end();
+  EXPECT_FALSE(s.in_transaction());
+  pg::rows r;
+  ASSERT_TRUE(s.exec("SELECT current_setting('statement_timeout')", &r).ok());
+  EXPECT_EQ(r.at(0).at(0).value_or(""), "0");
+}

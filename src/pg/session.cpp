@@ -144,6 +144,7 @@ outcome classify(std::string_view m, std::string_view sqlstate) noexcept {
 struct session::impl {
   std::unique_ptr<pqxx::connection> conn;
   watchdog dog;
+  std::string begin_sql;  // what reopens the open transaction; empty: none is open
 };
 
 session::session(pg_endpoint endpoint, session_options options)
@@ -159,6 +160,7 @@ void session::close() noexcept {
   } catch (...) {
   }
   impl_->conn.reset();
+  impl_->begin_sql.clear();
 }
 
 probe_result session::connect() {
@@ -169,12 +171,7 @@ probe_result session::connect() {
     impl_->conn.reset();
     return probe_result::failure(classify(e.what()), "connect " + endpoint_.display() + ": " + one_line(e.what()));
   }
-  // Deterministic text for hashing and comparison; a server-side bound on every statement.
-  auto r = exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()) +
-                "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
-                " SET extra_float_digits = 3");
-  if (!r.ok()) close();
-  return r;
+  return {};
 }
 
 /// The failure of a statement the watchdog cut for another reason than its
@@ -229,10 +226,10 @@ static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& d
 }
 
 probe_result session::exec(std::string_view sql, rows* out) {
-  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
+  return settle(guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
     pqxx::nontransaction tx(*impl_->conn);
     last_rows_ = to_rows(tx.exec(std::string(sql)), out);
-  });
+  }));
 }
 
 namespace {
@@ -249,11 +246,11 @@ std::vector<const char*> raw(const std::vector<std::optional<std::string>>& para
 
 probe_result session::exec_params(std::string_view sql, const std::vector<std::optional<std::string>>& params,
                                   rows* out) {
-  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
+  return settle(guarded(impl_->conn, impl_->dog, options_.statement_timeout, "query", [&] {
     pqxx::nontransaction tx(*impl_->conn);
     auto v = raw(params);
     last_rows_ = to_rows(tx.exec_params(std::string(sql), as_params(v)), out);
-  });
+  }));
 }
 
 void session::prepare(const std::string& name, const std::string& sql) {
@@ -262,7 +259,7 @@ void session::prepare(const std::string& name, const std::string& sql) {
 
 probe_result session::exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params,
                                     rows* out) {
-  return guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
+  return settle(guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
     pqxx::nontransaction tx(*impl_->conn);
     if (params.empty()) {
       auto r = tx.exec_prepared(name);
@@ -271,7 +268,84 @@ probe_result session::exec_prepared(const std::string& name, const std::vector<s
       auto v = raw(params);
       last_rows_ = to_rows(tx.exec_prepared(name, as_params(v)), out);
     }
+  }));
+}
+
+const std::vector<setting>& read_settings() {
+  static const std::vector<setting> s{{"search_path", "pg_catalog"}, {"TimeZone", "UTC"},
+                                      {"DateStyle", "ISO, YMD"},     {"IntervalStyle", "iso_8601"},
+                                      {"extra_float_digits", "3"},   {"bytea_output", "hex"},
+                                      {"lc_monetary", "C"}};
+  return s;
+}
+
+probe_result session::begin(const std::vector<setting>& settings) {
+  if (!connected()) return probe_result::failure(outcome::reset, "begin: not connected");
+  // SET LOCAL ends with the transaction, so a transaction pooler hands the
+  // server connection on as it found it. statement_timeout first: it bounds the rest.
+  std::string pins;
+  auto pin = [&](std::string_view name, std::string_view value) {
+    pins += "SET LOCAL " + impl_->conn->quote_name(std::string(name)) +
+            (value == "DEFAULT" ? std::string(" TO DEFAULT") : " = " + impl_->conn->quote(std::string(value))) + "; ";
+  };
+  const bool open = in_transaction();
+  if (!open) pin("statement_timeout", std::to_string(options_.statement_timeout.count()));
+  for (const auto& s : settings) pin(s.name, s.value);
+  const std::string sql = open ? pins : "BEGIN READ ONLY; " + pins;
+  auto r = guarded(impl_->conn, impl_->dog, options_.statement_timeout, "begin", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    tx.exec(sql);
   });
+  if (!r.ok()) {
+    if (open) {
+      settle(r);
+    } else if (connected()) {
+      impl_->begin_sql = sql;  // BEGIN may have run before a setting failed
+      end();
+    }
+    return r;
+  }
+  impl_->begin_sql = open ? impl_->begin_sql + pins : sql;
+  return r;
+}
+
+void session::end() noexcept {
+  if (!in_transaction()) return;
+  impl_->begin_sql.clear();
+  if (!connected()) return;
+  auto r = guarded(impl_->conn, impl_->dog, options_.statement_timeout, "rollback", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    tx.exec("ROLLBACK");
+  });
+  // A connection that could not end it must not be used (or pooled) with it open.
+  if (!r.ok()) close();
+}
+
+bool session::in_transaction() const noexcept { return !impl_->begin_sql.empty(); }
+
+probe_result session::settle(probe_result r) {
+  if (r.ok() || !in_transaction()) return r;
+  if (!connected()) {
+    impl_->begin_sql.clear();
+    return r;
+  }
+  // The failed statement aborted the transaction: reopen it with the same pins.
+  const std::string sql = "ROLLBACK; " + impl_->begin_sql;
+  auto again = guarded(impl_->conn, impl_->dog, options_.statement_timeout, "begin", [&] {
+    pqxx::nontransaction tx(*impl_->conn);
+    tx.exec(sql);
+  });
+  if (!again.ok()) close();
+  return r;
+}
+
+read_transaction::read_transaction(session& s, const std::vector<setting>& settings)
+    : s_(s), opened_(!s.in_transaction()), status_(s.begin(settings)) {
+  if (!status_.ok()) opened_ = false;
+}
+
+read_transaction::~read_transaction() {
+  if (opened_) s_.end();
 }
 
 path_fingerprint session::fingerprint() {

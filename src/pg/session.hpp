@@ -23,6 +23,19 @@ struct session_options {
   std::string path;                                   ///< declared path ("tunnel", "private", ...) for fingerprints
 };
 
+/// One setting pinned for a transaction: `SET LOCAL name = value` ("DEFAULT":
+/// the value a new session of the role gets, whatever the connection carries).
+struct setting {
+  std::string name;   ///< GUC name, e.g. "TimeZone"
+  std::string value;  ///< its text value, or "DEFAULT"
+};
+
+/// What the harness's catalog and content reads pin, so their text is the same
+/// on both sides whatever the server or a pooled connection carries: UTC, ISO
+/// dates and intervals, exact floats, hex bytea, C money, and a search_path of
+/// pg_catalog only (definitions and type names print fully qualified).
+const std::vector<setting>& read_settings();
+
 /// One PostgreSQL connection. Not thread-safe. Every call is bounded: the
 /// server's statement_timeout, and a client-side watchdog that shuts the
 /// socket when the server (or the path to it) does not answer in time, so a
@@ -34,7 +47,9 @@ public:
   session(const session&) = delete;
   session& operator=(const session&) = delete;
 
-  /// Opens (or reopens) the connection; sets statement_timeout, UTC, ISO dates.
+  /// Opens (or reopens) the connection. It changes no session state: behind a
+  /// transaction pooler (PgBouncer, Supavisor) a session SET would stay on the
+  /// server connection and reach the app's next query. Settings go in begin().
   probe_result connect();
   /// True while the connection can take queries.
   bool connected() const noexcept;
@@ -52,6 +67,17 @@ public:
   probe_result exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params = {},
                              rows* out = nullptr);
 
+  /// Opens a READ ONLY transaction when none is open, then pins the server-side
+  /// statement_timeout and `settings` in it with SET LOCAL (one round trip):
+  /// nothing outlives the transaction. Inside it, a failed statement does not
+  /// poison the next: the transaction is rolled back and reopened with the
+  /// same settings. Statements outside one are bounded by the watchdog only.
+  probe_result begin(const std::vector<setting>& settings = read_settings());
+  /// Ends the transaction begin() opened (ROLLBACK: it only read). Bounded.
+  void end() noexcept;
+  /// True while a transaction opened by begin() is open.
+  bool in_transaction() const noexcept;
+
   /// Rows returned by the last successful statement (without copying them out).
   std::size_t last_row_count() const noexcept { return last_rows_; }
 
@@ -68,6 +94,26 @@ private:
   session_options options_;
   std::unique_ptr<impl> impl_;
   std::size_t last_rows_ = 0;
+
+  /// After a statement: a failure inside begin()'s transaction reopens it.
+  probe_result settle(probe_result r);
+};
+
+/// begin() for the span of a scope; end() when it opened the transaction.
+class read_transaction {
+public:
+  /// Begins (or pins `settings` in the open transaction of) `s`.
+  explicit read_transaction(session& s, const std::vector<setting>& settings = read_settings());
+  ~read_transaction();
+  read_transaction(const read_transaction&) = delete;
+  read_transaction& operator=(const read_transaction&) = delete;
+  /// The outcome of begin(): not ok means the scope's statements run without it.
+  const probe_result& status() const noexcept { return status_; }
+
+private:
+  session& s_;
+  bool opened_;
+  probe_result status_;
 };
 
 /// Maps a libpq/libpqxx error message (and SQLSTATE, when known) to an outcome.
