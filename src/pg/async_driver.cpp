@@ -64,7 +64,6 @@ public:
   select1_driver(const pg_endpoint& endpoint, const session_options& options, int connections)
       : conninfo_(endpoint.conninfo(options.connect_timeout)),
         display_(endpoint.display()),
-        statement_timeout_(options.statement_timeout),
         deadline_(options.statement_timeout + options.statement_timeout / 4 + std::chrono::milliseconds(200)),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         conns_(static_cast<std::size_t>(connections)) {
@@ -94,11 +93,10 @@ public:
       drop(c);
       return probe_result::failure(classify(msg), "connect " + display_ + ": " + one_line(msg));
     }
-    const auto setup = "SET statement_timeout = " + std::to_string(statement_timeout_.count()) +
-                       "; SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601';"
-                       " SET extra_float_digits = 3";
-    auto r = exec_blocking(c, [&] { return PQsendQuery(c.pg, setup.c_str()); });
-    if (r.ok()) r = exec_blocking(c, [&] { return PQsendPrepare(c.pg, statement_name, "SELECT 1", 0, nullptr); });
+    // No session SET: behind a transaction pooler it would stay on the server
+    // connection for the next client. SELECT 1 needs no setting, and every
+    // operation has its client-side deadline.
+    auto r = exec_blocking(c, [&] { return PQsendPrepare(c.pg, statement_name, "SELECT 1", 0, nullptr); });
     if (!r.ok()) {
       drop(c);
       r.connection_usable = false;
@@ -267,7 +265,6 @@ private:
 
   std::string conninfo_;
   std::string display_;
-  std::chrono::milliseconds statement_timeout_;
   std::chrono::milliseconds deadline_;
   int epoll_;
   std::vector<conn> conns_;

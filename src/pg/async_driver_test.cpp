@@ -13,7 +13,8 @@ namespace fake = cutover::net::testing;
 
 // The event driver's operations have ONE deadline each, as pg::session's
 // watchdog (statement timeout x 1.25 + 200 ms). The fake server speaks just
-// enough of the protocol to get past the startup, the SET and the PREPARE.
+// enough of the protocol to get past the startup and the PREPARE (no SET:
+// a session setting would outlive the harness behind a transaction pooler).
 // Tolerance: the deadline plus 700 ms for a loaded 2-core machine.
 namespace {
 
@@ -30,8 +31,7 @@ std::string message(char type, const std::string& body) {
 
 bool say(int fd, const std::string& s) { return ::send(fd, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
 
-// Startup (authentication ok, parameters, ready), then the SET (command
-// complete x5, ready) and the PREPARE (parse complete, ready).
+// Startup (authentication ok, parameters, ready), then the PREPARE (parse complete, ready).
 bool pg_setup(int fd, fake::stop_flag stop) {
   const auto param = [](const std::string& k, const std::string& v) {
     return message('S', k + std::string(1, '\0') + v + std::string(1, '\0'));
@@ -40,9 +40,6 @@ bool pg_setup(int fd, fake::stop_flag stop) {
       !say(fd, message('R', std::string(4, '\0')) + param("server_version", "15.0") + param("client_encoding", "UTF8") +
                    param("integer_datetimes", "on") + message('Z', "I")))
     return false;
-  std::string set;
-  for (int i = 0; i < 5; ++i) set += message('C', std::string("SET") + '\0');
-  if (!fake::await_request(fd, stop) || !say(fd, set + message('Z', "I"))) return false;
   return fake::await_request(fd, stop) && say(fd, message('1', "") + message('Z', "I"));
 }
 
