@@ -28,7 +28,6 @@ using clock = std::chrono::steady_clock;
 constexpr std::uint64_t max_statement_bytes = 32ull << 20;
 /// epoll key of the stop descriptor (connections are keyed by index).
 constexpr std::uint64_t stop_key = ~std::uint64_t{0};
-constexpr const char* statement_name = "cutover_select1";
 
 std::uint64_t bytes_received(int fd) {
   tcp_info info{};
@@ -37,6 +36,16 @@ std::uint64_t bytes_received(int fd) {
       len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
     return 0;
   return info.tcpi_bytes_received;
+}
+
+/// A statement name as an SQL identifier (unique_statement_name() makes only [a-z0-9_]).
+std::string as_identifier(const std::string& name) { return '"' + name + '"'; }
+
+/// A string literal (standard_conforming_strings; our names and SQL have no backslash).
+std::string literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
 }
 
 std::string one_line(std::string_view s) {
@@ -96,7 +105,14 @@ public:
     // No session SET: behind a transaction pooler it would stay on the server
     // connection for the next client. SELECT 1 needs no setting, and every
     // operation has its client-side deadline.
-    auto r = exec_blocking(c, [&] { return PQsendPrepare(c.pg, statement_name, "SELECT 1", 0, nullptr); });
+    // A name no other client uses; one taken anyway on this server connection (42P05): another.
+    std::string state;
+    c.name = unique_statement_name();
+    auto r = exec_blocking(c, [&] { return PQsendPrepare(c.pg, c.name.c_str(), "SELECT 1", 0, nullptr); }, &state);
+    if (!r.ok() && state == "42P05") {
+      c.name = unique_statement_name();
+      r = exec_blocking(c, [&] { return PQsendPrepare(c.pg, c.name.c_str(), "SELECT 1", 0, nullptr); });
+    }
     if (!r.ok()) {
       drop(c);
       r.connection_usable = false;
@@ -124,7 +140,9 @@ public:
     c.result.reset();
     c.deadline = clock::now() + deadline_;
     c.baseline = bytes_received(c.fd);
-    if (PQsendQueryPrepared(c.pg, statement_name, 0, nullptr, nullptr, nullptr, 0) != 1)
+    c.recovering = false;
+    c.missing.clear();
+    if (PQsendQueryPrepared(c.pg, c.name.c_str(), 0, nullptr, nullptr, nullptr, 0) != 1)
       return fail(i, c, outcome::reset, "query: " + one_line(PQerrorMessage(c.pg)));
     flush(i, c);
   }
@@ -144,6 +162,9 @@ private:
     bool busy = false;
     bool writing = false;
     std::optional<probe_result> result;  // the first result of the operation in flight
+    std::string name;                     // its prepared statement's name on the server
+    std::string missing;                  // 26000/42P05 from this operation: re-prepare and run again
+    bool recovering = false;              // running the statement again after `missing`
     std::uint64_t baseline = 0;           // bytes received when it was sent
     clock::time_point deadline{};
   };
@@ -151,7 +172,7 @@ private:
   /// Runs one setup statement on a blocking connection under the statement
   /// deadline (poll, so a black hole or a stop request ends it).
   template <typename Send>
-  probe_result exec_blocking(conn& c, Send&& send_it) {
+  probe_result exec_blocking(conn& c, Send&& send_it, std::string* state = nullptr) {
     if (send_it() != 1) return probe_result::failure(outcome::reset, "query: " + one_line(PQerrorMessage(c.pg)));
     const auto deadline = clock::now() + deadline_;
     probe_result out;
@@ -160,7 +181,10 @@ private:
       while (!PQisBusy(c.pg)) {
         PGresult* res = PQgetResult(c.pg);
         if (!res) return got ? out : probe_result{};
-        if (!got || out.ok()) out = judge(c.pg, res, false);
+        if (!got || out.ok()) {
+          out = judge(c.pg, res, false);
+          if (const char* s = PQresultErrorField(res, PG_DIAG_SQLSTATE); s && state) *state = s;
+        }
         got = true;
         PQclear(res);
       }
@@ -213,13 +237,31 @@ private:
     while (!PQisBusy(c.pg)) {
       PGresult* res = PQgetResult(c.pg);
       if (!res) {
-        // ReadyForQuery: the operation is complete.
+        // ReadyForQuery: the operation is complete, unless a transaction
+        // pooler moved it to a server connection without the statement
+        // (26000) or with another client's of that name (42P05): prepared
+        // there unless present and run, in one message, which lands on one
+        // server connection; it keeps the statement, so this happens at most
+        // once per server connection (the name stays, so nothing piles up).
+        if (!c.missing.empty() && !c.recovering) {
+          if (c.missing == "42P05") c.name = unique_statement_name();
+          c.recovering = true;
+          c.result.reset();
+          const auto again = prepare_if_missing_sql(c.name, "SELECT 1", literal) + "; EXECUTE " + as_identifier(c.name);
+          if (PQsendQuery(c.pg, again.c_str()) != 1) return fail(i, c, outcome::reset, "query: " + one_line(PQerrorMessage(c.pg)));
+          return flush(i, c);
+        }
         c.busy = false;
         ready_.emplace_back(i, c.result ? std::move(*c.result) : probe_result::failure(outcome::protocol_error, "query: no result"));
         if (PQstatus(c.pg) != CONNECTION_OK) drop(c);
         return;
       }
-      if (!c.result || c.result->ok()) c.result = judge(c.pg, res, true);
+      const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      if (state && !c.recovering && (std::strcmp(state, "26000") == 0 || std::strcmp(state, "42P05") == 0)) {
+        c.missing = state;
+      } else if (!(c.recovering && PQresultStatus(res) == PGRES_COMMAND_OK) && (!c.result || c.result->ok())) {
+        c.result = judge(c.pg, res, true);  // (the PREPARE of a recovery completes without rows)
+      }
       PQclear(res);
     }
   }

@@ -133,3 +133,26 @@ TEST(pg_session, a_failed_statement_inside_the_transaction_does_not_poison_the_n
   ASSERT_TRUE(s.exec("SELECT current_setting('statement_timeout')", &r).ok());
   EXPECT_EQ(r.at(0).at(0).value_or(""), "0");
 }
+
+TEST(pg_session, a_prepared_statement_missing_on_the_server_connection_is_prepared_again) {
+  // What a transaction pooler does when the next execution lands on another
+  // server connection (26000), here by DEALLOCATE ALL on the same one.
+  auto lab = private_target();
+  pg::session s(lab.endpoint, {std::chrono::seconds(3), std::chrono::seconds(5), "private"});
+  ASSERT_TRUE(s.connect().ok());
+  s.prepare("q", "SELECT $1::int + 1");
+  pg::rows r;
+  ASSERT_TRUE(s.exec_prepared("q", {"1"}, &r).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(s.exec("DEALLOCATE ALL").ok());
+    auto again = s.exec_prepared("q", {std::to_string(i)}, &r);
+    ASSERT_TRUE(again.ok()) << again.message;
+    EXPECT_EQ(r.at(0).at(0).value_or(""), std::to_string(i + 1));
+    // Prepared again under the same name, so the next one needs nothing.
+    ASSERT_TRUE(s.exec_prepared("q", {"7"}, &r).ok());
+    EXPECT_EQ(r.at(0).at(0).value_or(""), "8");
+  }
+  ASSERT_TRUE(s.exec("SELECT count(*) FROM pg_catalog.pg_prepared_statements", &r).ok());
+  EXPECT_EQ(r.at(0).at(0).value_or(""), "1");
+  EXPECT_FALSE(s.in_transaction());
+}

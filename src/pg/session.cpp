@@ -9,6 +9,9 @@
 #include <cstdint>
 
 #include <atomic>
+#include <cstdio>
+#include <map>
+#include <random>
 #include <condition_variable>
 #include <mutex>
 #include <pqxx/pqxx>
@@ -145,7 +148,31 @@ struct session::impl {
   std::unique_ptr<pqxx::connection> conn;
   watchdog dog;
   std::string begin_sql;  // what reopens the open transaction; empty: none is open
+  struct statement {
+    std::string server_name;
+    std::string sql;
+  };
+  std::map<std::string, statement> prepared;  // by the caller's name
 };
+
+std::string prepare_if_missing_sql(const std::string& name, const std::string& sql,
+                                   const std::function<std::string(const std::string&)>& literal) {
+  std::string ident = "\"";
+  for (char c : name) ident += c == '"' ? std::string("\"\"") : std::string(1, c);
+  ident += '"';
+  return "DO " + literal("BEGIN IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = " +
+                         literal(name) + ") THEN EXECUTE " + literal("PREPARE " + ident + " AS " + sql) +
+                         "; END IF; END");
+}
+
+std::string unique_statement_name() {
+  static const auto process = std::random_device{}();
+  static std::atomic<std::uint64_t> serial{0};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "cutover_%08x_%llu", process,
+                static_cast<unsigned long long>(serial.fetch_add(1, std::memory_order_relaxed)));
+  return buf;
+}
 
 session::session(pg_endpoint endpoint, session_options options)
     : endpoint_(std::move(endpoint)), options_(std::move(options)), impl_(std::make_unique<impl>()) {}
@@ -161,6 +188,7 @@ void session::close() noexcept {
   }
   impl_->conn.reset();
   impl_->begin_sql.clear();
+  impl_->prepared.clear();
 }
 
 probe_result session::connect() {
@@ -254,19 +282,57 @@ probe_result session::exec_params(std::string_view sql, const std::vector<std::o
 }
 
 void session::prepare(const std::string& name, const std::string& sql) {
-  if (impl_->conn) impl_->conn->prepare(name, sql);
+  if (!impl_->conn) return;
+  auto& st = impl_->prepared[name];
+  st = {unique_statement_name(), sql};
+  impl_->conn->prepare(st.server_name, sql);
 }
 
 probe_result session::exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params,
                                     rows* out) {
+  auto it = impl_->prepared.find(name);
+  if (it == impl_->prepared.end() || !impl_->conn)
+    return probe_result::failure(connected() ? outcome::error : outcome::reset,
+                                 "prepared query: " + (connected() ? "no statement '" + name + "' was prepared" : std::string("not connected")),
+                                 connected());
+  auto& st = it->second;
+  const auto v = raw(params);
+  auto run = [&](pqxx::nontransaction& tx) {
+    last_rows_ = to_rows(params.empty() ? tx.exec_prepared(st.server_name) : tx.exec_prepared(st.server_name, as_params(v)), out);
+  };
   return settle(guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
-    pqxx::nontransaction tx(*impl_->conn);
-    if (params.empty()) {
-      auto r = tx.exec_prepared(name);
-      last_rows_ = to_rows(r, out);
-    } else {
-      auto v = raw(params);
-      last_rows_ = to_rows(tx.exec_prepared(name, as_params(v)), out);
+    for (int attempt = 0;; ++attempt) {
+      std::string state;
+      try {
+        pqxx::nontransaction tx(*impl_->conn);
+        run(tx);
+        return;
+      } catch (const pqxx::sql_error& e) {
+        // Inside begin()'s transaction the statement cannot have moved: a real error.
+        state = e.sqlstate();
+        if (attempt == 2 || in_transaction() || (state != "26000" && state != "42P05")) throw;
+      }
+      if (state == "42P05") {
+        // The name is taken on this server connection (another client's): a fresh one.
+        st.server_name = unique_statement_name();
+        impl_->conn->prepare(st.server_name, st.sql);
+        continue;
+      }
+      // 26000: this server connection lacks it (a transaction pooler moved us).
+      // Prepared (unless there already) and run in one transaction, so both
+      // land on the same server connection; it keeps the statement, as the
+      // session keeps the name, so each server connection needs this once.
+      pqxx::nontransaction tx(*impl_->conn);
+      auto literal = [&](const std::string& s) { return impl_->conn->quote(s); };
+      tx.exec("BEGIN; " + prepare_if_missing_sql(st.server_name, st.sql, literal));
+      try {
+        run(tx);
+      } catch (...) {
+        tx.exec("ROLLBACK");
+        throw;
+      }
+      tx.exec("COMMIT");
+      return;
     }
   }));
 }

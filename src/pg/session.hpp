@@ -2,6 +2,7 @@
 /// A PostgreSQL connection with deadlines on every step, returning typed
 /// outcomes instead of throwing. libpqxx stays behind this header.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,9 +62,13 @@ public:
   /// Runs SQL with text parameters ($1, $2, ...).
   probe_result exec_params(std::string_view sql, const std::vector<std::optional<std::string>>& params,
                            rows* out = nullptr);
-  /// Declares a prepared statement (prepared lazily on first use, as libpqxx does).
+  /// Declares a prepared statement (prepared lazily on first use, as libpqxx
+  /// does), on the server under a name no other client uses (unique_statement_name()).
   void prepare(const std::string& name, const std::string& sql);
-  /// Runs a prepared statement with text parameters.
+  /// Runs a prepared statement with text parameters. Behind a transaction
+  /// pooler a statement can land on a server connection that lacks it (26000):
+  /// it is prepared there and run in one transaction; one whose name is taken
+  /// there (42P05) is prepared under a fresh name. By SQLSTATE, never by text.
   probe_result exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params = {},
                              rows* out = nullptr);
 
@@ -115,6 +120,16 @@ private:
   bool opened_;
   probe_result status_;
 };
+
+/// A prepared statement name no other client of the server (or pooler) uses:
+/// cutover_<per-process random>_<counter>.
+std::string unique_statement_name();
+
+/// SQL that prepares `sql` as `name` on this server connection unless it has
+/// it already (a DO block, one statement): idempotent, so it cannot fail with
+/// 42P05 wherever a transaction pooler lands it. `literal` quotes a string.
+std::string prepare_if_missing_sql(const std::string& name, const std::string& sql,
+                                   const std::function<std::string(const std::string&)>& literal);
 
 /// Maps a libpq/libpqxx error message (and SQLSTATE, when known) to an outcome.
 outcome classify(std::string_view message, std::string_view sqlstate = {}) noexcept;
