@@ -7,14 +7,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 
 #include <atomic>
-#include <cstdio>
-#include <map>
-#include <random>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <random>
 #include <thread>
 
 #include "core/interrupt.hpp"
@@ -290,15 +290,16 @@ void session::prepare(const std::string& name, const std::string& sql) {
 
 probe_result session::exec_prepared(const std::string& name, const std::vector<std::optional<std::string>>& params,
                                     rows* out) {
+  if (!connected()) return probe_result::failure(outcome::reset, "prepared query: not connected");
   auto it = impl_->prepared.find(name);
-  if (it == impl_->prepared.end() || !impl_->conn)
-    return probe_result::failure(connected() ? outcome::error : outcome::reset,
-                                 "prepared query: " + (connected() ? "no statement '" + name + "' was prepared" : std::string("not connected")),
-                                 connected());
+  if (it == impl_->prepared.end())
+    return probe_result::failure(outcome::error, "prepared query: no statement '" + name + "' was prepared", true);
   auto& st = it->second;
   const auto v = raw(params);
   auto run = [&](pqxx::nontransaction& tx) {
-    last_rows_ = to_rows(params.empty() ? tx.exec_prepared(st.server_name) : tx.exec_prepared(st.server_name, as_params(v)), out);
+    last_rows_ = to_rows(params.empty() ? tx.exec_prepared(st.server_name)
+                                        : tx.exec_prepared(st.server_name, as_params(v)),
+                         out);
   };
   return settle(guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
     for (int attempt = 0;; ++attempt) {
