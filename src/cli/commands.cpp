@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -17,6 +20,7 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/json_read.hpp"
+#include "core/process.hpp"
 #include "core/secret.hpp"
 #include "core/version.hpp"
 #include "criteria/criteria.hpp"
@@ -73,12 +77,41 @@ std::string host_name() {
 }
 
 config load(const std::string& file) {
-  if (file.empty()) {
-    if (const char* env = std::getenv("CUTOVER_CONFIG"); env && *env) return load_config(env);
-    throw usage_error("--config is required (or set CUTOVER_CONFIG)");
+  std::string path = file;
+  if (path.empty()) {
+    if (const char* env = std::getenv("CUTOVER_CONFIG"); env && *env) path = env;
+    else throw usage_error("--config is required (or set CUTOVER_CONFIG)");
   }
-  return load_config(file);
+  auto cfg = load_config(path);
+  criteria::check_settings(cfg);  // unknown ids and severities stop the run before anything is measured
+  return cfg;
 }
+
+/// A number option's check: finite, at least `lo` (above it when `strict`),
+/// at most `hi`; the message shows the limits as they were written.
+CLI::Validator number_in(double lo, double hi, bool strict = false) {
+  auto show = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  std::string range = std::isinf(hi) ? (strict ? "> " : ">= ") + show(lo) : show(lo) + " to " + show(hi);
+  return CLI::Validator(
+      [=](std::string& in) -> std::string {
+        double v = 0;
+        std::size_t used = 0;
+        try {
+          v = std::stod(in, &used);
+        } catch (...) {
+          used = 0;
+        }
+        if (used == 0 || used != in.size() || !std::isfinite(v) || v < lo || (strict && v == lo) || v > hi)
+          return "expected a number " + range + ", got '" + in + "'";
+        return {};
+      },
+      "NUMBER " + range);
+}
+constexpr double unbounded = std::numeric_limits<double>::infinity();
 
 report::report new_report(const config& cfg, std::string command) {
   report::report r;
@@ -332,13 +365,15 @@ monitor::check_options soak_checks(const config& cfg, const std::string& default
   c.reuse_connections = soak.reuse;
   if (!soak.api_paths.empty()) c.api_paths = soak.api_paths;
   c.disk_path = soak.disk_path;
-  c.pm2_command = soak.pm2_command;
-  // PM2 is optional: the command comes from the flag, else from services.online's setting.
+  // PM2 is optional: the command (an argument vector, no shell) comes from
+  // the flag, else from services.online's setting; --pm2-home alone means
+  // `<app.pm2_command> jlist`.
+  c.pm2_command = split_command(soak.pm2_command);
   if (const auto& s = cfg.criteria.find("services.online");
-      c.pm2_command.empty() && s != cfg.criteria.end() && s->contains("command") && (*s)["command"].is_string())
-    c.pm2_command = (*s)["command"].get<std::string>();
-  if (c.pm2_command.empty() && !soak.pm2_home.empty()) c.pm2_command = "pm2 jlist";
-  if (!soak.pm2_home.empty()) c.pm2_command = "PM2_HOME='" + soak.pm2_home + "' " + c.pm2_command;
+      c.pm2_command.empty() && s != cfg.criteria.end() && s->contains("command"))
+    c.pm2_command = (*s)["command"].get<std::vector<std::string>>();
+  if (c.pm2_command.empty() && !soak.pm2_home.empty()) c.pm2_command = {cfg.app.pm2_command, "jlist"};
+  c.pm2_home = soak.pm2_home;
   return c;
 }
 
@@ -354,7 +389,10 @@ int run_monitor() {
   o.checks = soak_checks(cfg, "5s");
   o.metrics_file = soak.metrics_file;
   o.listen = soak.listen;
-  if (!opts.stage.empty()) o.stage = opts.stage;
+  if (!opts.stage.empty()) {
+    criteria::for_stage(opts.stage);  // an unknown stage is a usage error, before any sampling
+    o.stage = opts.stage;
+  }
   if (!soak.hourly_p99.empty()) o.hourly_p99 = parse_duration(soak.hourly_p99, "--hourly-p99");
   if (!soak.listen.empty()) http::parse_loopback_listen(soak.listen);  // refuse before sampling starts
   std::atomic<bool> stop{false};
@@ -421,8 +459,8 @@ void register_commands(CLI::App& app) {
   bench->add_option("--metric", opts.metrics, "Metric id or short name to run (repeatable; default: all)");
   bench->add_option("--out", opts.out, "Write the JSON report here");
   bench->add_option("--rate", opts.rate, "Open loop: operations per second per target (coordinated-omission corrected); 0: closed loop")
-      ->check(CLI::NonNegativeNumber);
-  bench->add_option("--connections", opts.connections, "Open loop: connections sharing the rate")->check(CLI::PositiveNumber);
+      ->check(number_in(0, unbounded));
+  bench->add_option("--connections", opts.connections, "Open loop: connections sharing the rate")->check(number_in(1, 100000));
   bench->add_option("--duration", opts.open_duration, "Open loop: how long each metric runs per target (e.g. 10s)");
   handlers[bench] = run_bench;
 
@@ -448,19 +486,19 @@ void register_commands(CLI::App& app) {
       ->delimiter(',');
   compare->add_option("--out", cmp.out, "Write the comparison JSON here");
   compare->add_option("--min-change", t.min_change, "Median change below this fraction is 'unchanged'")->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
-  compare->add_option("--alpha", t.alpha, "Mann-Whitney U significance level")->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->check(number_in(0, 1));
+  compare->add_option("--alpha", t.alpha, "Mann-Whitney U significance level")->capture_default_str()->check(number_in(0, 1));
   compare->add_option("--min-ratio", t.min_ratio, "db.latency.improvement: A/B p50 ratio needed")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(0, unbounded, true));
   compare->add_option("--ratio-metric", t.ratio_metric, "Metric db.latency.improvement reads")->capture_default_str()
       ->each([](const std::string&) { cmp.ratio_metric_given = true; });
   compare->add_option("--max-error-ratio", t.max_error_ratio,
                       "compare.no_regression: largest fraction of failed samples in B (when A failed fewer)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+      ->capture_default_str()->check(number_in(0, 1));
   compare->add_option("--max-regression", t.max_regression, "compare.no_regression: largest slowdown (0.10 = 10%)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, unbounded));
   compare->add_option("--seed", t.seed, "Bootstrap seed")->capture_default_str();
-  compare->add_option("--resamples", t.resamples, "Bootstrap resamples")->capture_default_str()->check(CLI::Range(100, 1000000));
+  compare->add_option("--resamples", t.resamples, "Bootstrap resamples")->capture_default_str()->check(number_in(100, 1000000));
   handlers[compare] = run_compare;
 
   auto* rep = app.add_subcommand("report", "Render reports");
@@ -480,7 +518,7 @@ void register_commands(CLI::App& app) {
   gate->add_option("--baseline", opts.baseline, "Compare against this earlier report (writes compare.json, compare.md)");
   gate->add_option("--max-regression", cmp.thresholds.max_regression,
                    "With --baseline: largest slowdown of any metric (0.10 = 10%)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, unbounded));
   handlers[gate] = run_gate;
 
   auto* lab = app.add_subcommand("lab", "The embedded lab (use fixtures/lab/lab up|down|status|env)");
@@ -502,7 +540,7 @@ void register_commands(CLI::App& app) {
   monitor->add_option("--listen", soak.listen, "Serve /metrics on 127.0.0.1:PORT (loopback only)");
   monitor->add_option("--stage", opts.stage, "Stage whose soak.uptime is judged (default parallel-run)");
   monitor->add_option("--hourly-p99", soak.hourly_p99, "Limit for the p99 of every hour (e.g. 50ms)");
-  monitor->add_option("--pm2-command", soak.pm2_command, "Command printing `pm2 jlist` (default: none, PM2 not checked)");
+  monitor->add_option("--pm2-command", soak.pm2_command, "Command printing `pm2 jlist`, split at spaces and run without a shell (default: none, PM2 not checked)");
   monitor->add_option("--pm2-home", soak.pm2_home, "PM2_HOME for the PM2 command (implies `pm2 jlist`)");
   monitor->add_option("--disk-path", soak.disk_path, "Filesystem whose usage is tracked (default /)");
   handlers[monitor] = run_monitor;

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -40,6 +41,27 @@ int check_stdout(int rc) {
   return rc == 0 ? 2 : rc;
 }
 
+/// The first word where a subcommand is expected that names none, with the
+/// names it could have been: "unknown command 'x' (one of: bench, ...)"; "" if none.
+std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  CLI::App* at = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.empty() || word[0] == '-') return "";
+    auto subs = at->get_subcommands([](CLI::App* a) { return !a->get_name().empty(); });
+    if (subs.empty()) return "";
+    CLI::App* next = nullptr;
+    std::string names;
+    for (auto* s : subs) {
+      if (s->check_name(word)) next = s;
+      names += (names.empty() ? "" : ", ") + s->get_name();
+    }
+    if (!next) return "unknown command '" + word + "' (one of: " + names + ")";
+    at = next;
+  }
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,6 +72,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   cli::register_commands(app);
   try {
+    if (auto why = unknown_subcommand(app, argc, argv); !why.empty()) {
+      std::cerr << "cutover: " << scrub(why) << " (see --help)\n";
+      return 2;
+    }
     app.parse(argc, argv);
     return check_stdout(cli::run_selected(app));
   } catch (const CLI::ParseError& e) {

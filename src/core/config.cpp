@@ -8,6 +8,8 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "core/process.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover {
 namespace {
@@ -51,6 +53,7 @@ struct reader {
         }
         std::string name(expr);
         if (const char* v = std::getenv(name.c_str()); v && *v) {
+          if (looks_secret(name)) register_secret(v);
           out += v;
         } else if (env && env->contains(name) && !env->find(name)->second.empty()) {
           out += env->find(name)->second;
@@ -65,6 +68,13 @@ struct reader {
       }
     }
     return out;
+  }
+
+  /// How an error shows a configured value: as written in the file, so a
+  /// ${VAR} shows as the reference and never as its (possibly secret) value.
+  static std::string shown(const json& j) {
+    if (j.is_string()) return "'" + j.get<std::string>() + "'";
+    return j.dump();
   }
 
   std::string str(const json& j, std::string_view place) const {
@@ -84,7 +94,7 @@ struct reader {
       } catch (...) {
         used = 0;
       }
-      if (used == 0 || used != s.size()) fail(place, "expected an integer, got '" + s + "'");
+      if (used == 0 || used != s.size()) fail(place, "expected an integer, got " + shown(j));
     } else {
       fail(place, "expected an integer");
     }
@@ -110,7 +120,8 @@ struct reader {
   }
 };
 
-std::uint16_t to_port(std::string_view s, std::string_view place, const reader& r) {
+/// A port number; `shown` is how an error names the value (never an expanded ${VAR}).
+std::uint16_t to_port(std::string_view s, std::string_view place, const reader& r, std::string_view shown) {
   unsigned long v = 0;
   try {
     std::size_t used = 0;
@@ -119,8 +130,27 @@ std::uint16_t to_port(std::string_view s, std::string_view place, const reader& 
   } catch (...) {
     v = 0;
   }
-  if (v == 0 || v > 65535) r.fail(place, "invalid port '" + std::string(s) + "'");
+  if (v == 0 || v > 65535) r.fail(place, "invalid port" + (shown.empty() ? std::string() : " " + std::string(shown)));
   return static_cast<std::uint16_t>(v);
+}
+
+/// Refuses a URL whose user or password holds a raw '@', '/', '?' or '#':
+/// a parser would take part of the password for the host (or drop it), and
+/// the message would show it. The error shows no part of the URL.
+void check_userinfo(std::string_view url, std::string_view place) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return;
+  auto rest = url.substr(scheme + 3);
+  auto at = rest.rfind('@');
+  if (at == std::string_view::npos) return;
+  auto userinfo = rest.substr(0, at);
+  if (userinfo.find_first_of("@/?#") == std::string_view::npos) return;
+  // Whatever it is, keep it out of every later message.
+  if (auto colon = userinfo.find(':'); colon != std::string_view::npos) register_secret(userinfo.substr(colon + 1));
+  register_secret(userinfo);
+  throw config_error(std::string(place) +
+                     ": the user or password in the URL contains a raw '@', '/', '?' or '#'; percent-encode it "
+                     "(@ as %40, / as %2F, ? as %3F, # as %23)");
 }
 
 pg_endpoint read_pg(const json& j, std::string_view place, const reader& r) {
@@ -148,6 +178,7 @@ redis_endpoint read_redis(const json& j, std::string_view place, const reader& r
   if (j.contains("user")) e.user = r.str(j["user"], reader::join(place, "user"));
   if (j.contains("password")) e.password = secret(r.str(j["password"], reader::join(place, "password")));
   if (j.contains("db")) e.db = static_cast<int>(r.integer(j["db"], reader::join(place, "db"), 0, 15));
+  if (e.host.empty()) r.fail(place, "host is empty");
   return e;
 }
 
@@ -158,12 +189,13 @@ socks5_endpoint read_socks5(const json& j, std::string_view place, const reader&
     auto u = boost::urls::parse_uri(s);
     if (!u || u->scheme() != "socks5" || u->host().empty()) r.fail(place, "expected socks5://host:port");
     e.host = std::string(u->host_address());
-    if (u->has_port()) e.port = to_port(u->port(), place, r);
+    if (u->has_port()) e.port = to_port(u->port(), place, r, "");
     return e;
   }
   r.only_keys(j, place, {"host", "port"});
   if (j.contains("host")) e.host = r.str(j["host"], reader::join(place, "host"));
   if (j.contains("port")) e.port = static_cast<std::uint16_t>(r.integer(j["port"], reader::join(place, "port"), 1, 65535));
+  if (e.host.empty()) r.fail(place, "host is empty");
   return e;
 }
 
@@ -175,8 +207,19 @@ target read_target(const std::string& name, const json& j, std::string_view plac
   if (j.contains("postgres")) t.postgres = read_pg(j["postgres"], reader::join(place, "postgres"), r);
   if (j.contains("redis")) t.redis = read_redis(j["redis"], reader::join(place, "redis"), r);
   if (j.contains("http")) {
-    auto url = r.str(j["http"], reader::join(place, "http"));
-    if (!boost::urls::parse_uri(url)) r.fail(reader::join(place, "http"), "invalid URL");
+    // Checked here, before anything is measured, by the rules the HTTP
+    // client applies; the message never shows the URL (it may carry a password).
+    auto hplace = reader::join(place, "http");
+    auto url = r.str(j["http"], hplace);
+    check_userinfo(url, r.origin + ": " + hplace);
+    auto u = boost::urls::parse_uri(url);
+    if (!u) r.fail(hplace, "invalid URL");
+    if (u->has_userinfo()) {
+      if (u->has_password()) register_secret(u->password());
+      r.fail(hplace, "the API URL must not carry credentials (user:password@)");
+    }
+    if (u->scheme() != "http") r.fail(hplace, "expected an http:// URL (the app's API; https is not supported)");
+    if (u->host().empty()) r.fail(hplace, "the URL has no host");
     t.http = http_endpoint{url};
   }
   if (j.contains("socks5")) t.socks5 = read_socks5(j["socks5"], reader::join(place, "socks5"), r);
@@ -201,9 +244,9 @@ app_settings read_app(const json& j, const reader& r) {
     if (colon == std::string::npos) r.fail("app.reply_listen", "expected 127.0.0.1:PORT");
     a.reply_host = s.substr(0, colon);
     if (a.reply_host != "127.0.0.1" && a.reply_host != "localhost")
-      r.fail("app.reply_listen", "the reply listener binds loopback only (127.0.0.1), got '" + a.reply_host + "'");
+      r.fail("app.reply_listen", "the reply listener binds loopback only (127.0.0.1), got " + reader::shown(j["reply_listen"]));
     a.reply_host = "127.0.0.1";
-    a.reply_port = to_port(s.substr(colon + 1), "app.reply_listen", r);
+    a.reply_port = to_port(s.substr(colon + 1), "app.reply_listen", r, reader::shown(j["reply_listen"]));
   }
   if (j.contains("queue")) a.queue = r.str(j["queue"], "app.queue");
   if (j.contains("phone_prefix")) {
@@ -249,14 +292,16 @@ std::string conninfo_quote(std::string_view v) {
 
 pg_endpoint parse_pg_url(std::string_view url, std::string_view place) {
   auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  check_userinfo(url, place);
   auto u = boost::urls::parse_uri(url);
   if (!u) fail("invalid PostgreSQL URL");
   if (u->scheme() != "postgresql" && u->scheme() != "postgres") fail("expected a postgresql:// URL");
   pg_endpoint e;
-  if (!u->host().empty()) e.host = std::string(u->host_address());
+  if (u->host().empty()) fail("the URL has no host");
+  e.host = std::string(u->host_address());
   if (u->has_port()) {
     reader r{std::string(place), nullptr};
-    e.port = to_port(u->port(), "port", r);
+    e.port = to_port(u->port(), "port", r, "");
   }
   if (u->has_userinfo()) {
     e.user = u->user();
@@ -273,14 +318,16 @@ pg_endpoint parse_pg_url(std::string_view url, std::string_view place) {
 
 redis_endpoint parse_redis_url(std::string_view url, std::string_view place) {
   auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  check_userinfo(url, place);
   auto u = boost::urls::parse_uri(url);
   if (!u) fail("invalid Redis URL");
   if (u->scheme() != "redis") fail("expected a redis:// URL");
   redis_endpoint e;
-  if (!u->host().empty()) e.host = std::string(u->host_address());
+  if (u->host().empty()) fail("the URL has no host");
+  e.host = std::string(u->host_address());
   if (u->has_port()) {
     reader r{std::string(place), nullptr};
-    e.port = to_port(u->port(), "port", r);
+    e.port = to_port(u->port(), "port", r, "");
   }
   if (u->has_userinfo()) {
     e.user = u->user();
@@ -288,12 +335,12 @@ redis_endpoint parse_redis_url(std::string_view url, std::string_view place) {
   }
   std::string path = u->path();
   if (path.size() > 1) {
-    try {
-      e.db = std::stoi(path.substr(1));
-    } catch (...) {
-      fail("invalid database number");
-    }
+    auto digits = path.substr(1);
+    if (digits.size() > 2 || digits.find_first_not_of("0123456789") != std::string::npos || std::stoi(digits) > 15)
+      fail("invalid database number in the URL path (expected /0 to /15)");
+    e.db = std::stoi(digits);
   }
+  if (u->has_query() || u->has_fragment()) fail("unexpected ?query or #fragment in a Redis URL");
   return e;
 }
 
@@ -327,31 +374,25 @@ const target* config::find(std::string_view name) const {
 
 config parse_config(std::string_view text, std::string_view origin, const std::filesystem::path& base_dir) {
   reader r{std::string(origin), nullptr};
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // nlohmann's message carries "line L, column C"; keep only that part.
-    std::string what = e.what();
-    auto at = what.find("at line");
-    r.fail("(json)", "malformed JSON " + (at == std::string::npos ? what : what.substr(at)));
-  }
+  // Bounded depth, one-line messages naming the origin (malformed, 1e400).
+  json j = parse_json(text, origin);
   r.only_keys(j, "", {"$schema", "version", "profile", "env_file", "targets", "timeouts", "sampling", "expect", "app", "criteria"});
   config c;
+  c.file = std::string(origin);
   if (j.contains("version") && r.integer(j["version"], "version", 1, 1) != 1) r.fail("version", "unsupported");
-  if (j.contains("profile")) c.profile = r.str(j["profile"], "profile");
   if (j.contains("env_file")) {
     std::filesystem::path p = r.str(j["env_file"], "env_file");
+    if (p.empty()) r.fail("env_file", "is empty (leave the key out when there is no .env)");
     if (p.is_relative()) p = base_dir / p;
     c.env_file = p;
     c.env = read_env_file(p);
     // Values that look secret must never be printed.
     for (auto& [k, v] : c.env)
-      if (k.find("PASSWORD") != std::string::npos || k.find("KEY") != std::string::npos ||
-          k.find("SECRET") != std::string::npos || k.find("TOKEN") != std::string::npos)
-        register_secret(v);
+      if (looks_secret(k)) register_secret(v);
     r.env = &c.env;
   }
+  // After the .env, so ${VAR} from it works here as everywhere else.
+  if (j.contains("profile")) c.profile = r.str(j["profile"], "profile");
   if (!j.contains("targets")) r.fail("targets", "missing (at least one target is required)");
   if (!j["targets"].is_object() || j["targets"].empty()) r.fail("targets", "expected a non-empty object of named targets");
   for (auto& [name, t] : j["targets"].items()) c.targets.push_back(read_target(name, t, "targets." + name, r));
@@ -401,16 +442,36 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
         r.fail(place + ".recheck_ms", "expected milliseconds, a whole number >= 0");
     }
     c.criteria = j["criteria"];
+    // Each setting has one type, checked (and ${VAR}-expanded) here, before
+    // anything runs; ids and severities are checked against the criteria
+    // themselves by criteria::check_settings.
+    for (auto& [id, v] : c.criteria.items()) {
+      auto at = [&](const char* key) { return "criteria." + id + "." + key; };
+      if (v.contains("enabled")) v["enabled"] = r.boolean(v["enabled"], at("enabled"));
+      for (const char* key : {"severity", "target", "path", "note"})
+        if (v.contains(key)) v[key] = r.str(v[key], at(key));
+      if (v.contains("max_error_ratio") && (!v["max_error_ratio"].is_number() || v["max_error_ratio"].get<double>() < 0 ||
+                                             v["max_error_ratio"].get<double>() > 1))
+        r.fail(at("max_error_ratio"), "expected a number from 0 to 1");
+      if (v.contains("max_ms") && (!v["max_ms"].is_number() || v["max_ms"].get<double>() < 0))
+        r.fail(at("max_ms"), "expected a number >= 0");
+      // A command is an argument vector, run without a shell: "pm2 jlist" is
+      // split at spaces, ["/opt/my pm2", "jlist"] is taken as it is.
+      if (v.contains("command")) {
+        std::vector<std::string> argv =
+            v["command"].is_string() ? split_command(r.str(v["command"], at("command"))) : r.strings(v["command"], at("command"));
+        if (argv.empty() || argv[0].empty())
+          r.fail(at("command"), "expected a command: \"program arg ...\" or [\"program\", \"arg\", ...]");
+        v["command"] = argv;
+      }
+    }
   }
   return c;
 }
 
 config load_config(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw config_error(file.string() + ": cannot read config file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto c = parse_config(ss.str(), file.string(), file.parent_path().empty() ? "." : file.parent_path());
+  auto text = read_text_file(file, max_input_file_bytes);
+  auto c = parse_config(text, file.string(), file.parent_path().empty() ? "." : file.parent_path());
   c.file = file;
   return c;
 }
@@ -429,7 +490,7 @@ json to_redacted_json(const target& t) {
   json j{{"name", t.name}, {"path", t.path}};
   if (t.postgres) j["postgres"] = t.postgres->display();
   if (t.redis) j["redis"] = t.redis->display();
-  if (t.http) j["http"] = scrub(t.http->display());
+  if (t.http) j["http"] = t.http->display();
   if (t.socks5) j["socks5"] = t.socks5->display();
   return j;
 }

@@ -43,7 +43,8 @@ struct redis_endpoint {
 /// An HTTP base URL (the app's API).
 struct http_endpoint {
   std::string url;
-  std::string display() const { return url; }
+  /// The URL with any user:password redacted, safe to print.
+  std::string display() const { return scrub(redact_userinfo(url)); }
 };
 
 /// A SOCKS5 proxy (the Xray stand-in).

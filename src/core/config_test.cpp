@@ -71,7 +71,7 @@ TEST(config, errors_name_file_and_place) {
   EXPECT_EQ(error_of(R"({"targets": {"a": {}}, "criteria": {"db.reachable": {"waive": ""}}})"),
             "cfg.json: criteria.db.reachable.waive: a waiver needs a written reason");
   auto malformed = error_of("{\"targets\": {\"a\": {}},\n }");
-  EXPECT_EQ(malformed.rfind("cfg.json: (json): malformed JSON at line 2", 0), 0u) << malformed;
+  EXPECT_EQ(malformed.rfind("cfg.json: malformed JSON at line 2", 0), 0u) << malformed;
   EXPECT_EQ(malformed.find('\n'), std::string::npos);
 }
 
@@ -115,4 +115,99 @@ TEST(config, conninfo_quotes_values_and_rounds_timeout_up) {
   EXPECT_NE(ci.find("user='o\\'neil'"), std::string::npos) << ci;
   EXPECT_NE(ci.find("password='pw with space'"), std::string::npos);
   EXPECT_NE(ci.find("connect_timeout=3"), std::string::npos);
+}
+
+TEST(config, http_url_with_credentials_is_refused_at_load_and_never_shown) {
+  auto e = error_of(R"({"targets": {"a": {"http": "http://admin:http-secret-pw@127.0.0.1:3000"}}})");
+  EXPECT_EQ(e, "cfg.json: targets.a.http: the API URL must not carry credentials (user:password@)");
+  EXPECT_EQ(error_of(R"({"targets": {"a": {"http": "https://127.0.0.1"}}})"),
+            "cfg.json: targets.a.http: expected an http:// URL (the app's API; https is not supported)");
+  http_endpoint h{"http://admin:http-secret-pw@127.0.0.1:3000/x"};
+  EXPECT_EQ(h.display(), "http://***@127.0.0.1:3000/x");
+}
+
+TEST(config, raw_reserved_characters_in_a_url_password_are_refused_without_showing_it) {
+  for (std::string url : {"postgresql://u:p@ssw0rdX@127.0.0.1:40001/db", "postgresql://u:pa/ssw0rdX@127.0.0.1/db",
+                          "postgresql://u:pa?ssw0rdX@127.0.0.1/db", "postgresql://u:pa#ssw0rdX@127.0.0.1/db",
+                          "redis://:p@ssw0rdX@127.0.0.1:6379", "redis://:pa/ssw0rdX@127.0.0.1:6379",
+                          "redis://:pa#ssw0rdX@127.0.0.1:6379/1"}) {
+    auto kind = url.starts_with("redis") ? "redis" : "postgres";
+    auto e = error_of(R"({"targets": {"a": {")" + std::string(kind) + R"(": ")" + url + R"("}}})");
+    EXPECT_NE(e.find("percent-encode it"), std::string::npos) << e;
+    EXPECT_EQ(e.find("ssw0rdX"), std::string::npos) << e;
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+  }
+  // Percent-encoded, the same password is fine.
+  auto c = parse_config(R"({"targets": {"a": {"postgres": "postgresql://u:p%40ss%2Fw%3F%23X@127.0.0.1:40001/db"}}})", "cfg.json");
+  EXPECT_EQ(c.targets[0].postgres->host, "127.0.0.1");
+  EXPECT_EQ(c.targets[0].postgres->password.reveal(), "p@ss/w?#X");
+}
+
+TEST(config, an_env_variable_in_the_wrong_field_is_named_never_expanded) {
+  ::setenv("CUTOVER_TEST_PG_PASSWORD", "hunter2-in-port", 1);
+  ::setenv("CUTOVER_TEST_SOME_VALUE", "hunter3-in-port", 1);
+  auto e = error_of(R"({"targets": {"a": {"postgres": {"port": "${CUTOVER_TEST_PG_PASSWORD}"}}}})");
+  EXPECT_EQ(e, "cfg.json: targets.a.postgres.port: expected an integer, got '${CUTOVER_TEST_PG_PASSWORD}'");
+  e = error_of(R"({"targets": {"a": {"redis": {"db": "${CUTOVER_TEST_SOME_VALUE}"}}}})");
+  EXPECT_EQ(e.find("hunter3"), std::string::npos) << e;
+  e = error_of(R"({"targets": {"a": {}}, "app": {"reply_listen": "${CUTOVER_TEST_SOME_VALUE}:1"}})");
+  EXPECT_EQ(e.find("hunter3"), std::string::npos) << e;
+  e = error_of(R"({"targets": {"a": {}}, "app": {"reply_listen": "127.0.0.1:${CUTOVER_TEST_SOME_VALUE}"}})");
+  EXPECT_EQ(e.find("hunter3"), std::string::npos) << e;
+  // A password-like variable read from the environment is a registered secret.
+  EXPECT_EQ(scrub("x hunter2-in-port y"), "x *** y");
+  ::unsetenv("CUTOVER_TEST_PG_PASSWORD");
+  ::unsetenv("CUTOVER_TEST_SOME_VALUE");
+}
+
+TEST(config, redis_url_needs_a_host_and_a_database_number_from_0_to_15) {
+  for (std::string url : {"redis://:pw@:6379", "redis://127.0.0.1:6379/99", "redis://127.0.0.1:6379/-1",
+                          "redis://127.0.0.1:6379/1abc", "redis://127.0.0.1:6379/0?x=1"}) {
+    auto e = error_of(R"({"targets": {"a": {"redis": ")" + url + R"("}}})");
+    EXPECT_EQ(e.rfind("cfg.json: targets.a.redis: ", 0), 0u) << url << ": " << e;
+  }
+  EXPECT_EQ(error_of(R"({"targets": {"a": {"redis": {"host": ""}}}})"), "cfg.json: targets.a.redis: host is empty");
+  EXPECT_EQ(error_of(R"({"targets": {"a": {"postgres": "postgresql:///db"}}})"),
+            "cfg.json: targets.a.postgres: the URL has no host");
+  auto c = parse_config(R"({"targets": {"a": {"redis": "redis://127.0.0.1:6379/15"}}})", "cfg.json");
+  EXPECT_EQ(c.targets[0].redis->db, 15);
+}
+
+TEST(config, profile_reads_variables_from_the_env_file) {
+  auto dir = std::filesystem::temp_directory_path() / "cutover_config_profile_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ".env") << "CUTOVER_TEST_PROFILE_FROM_ENV=staging\n";
+  auto c = parse_config(R"({"profile": "${CUTOVER_TEST_PROFILE_FROM_ENV}", "env_file": ".env", "targets": {"a": {}}})",
+                        "cfg.json", dir);
+  EXPECT_EQ(c.profile, "staging");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(config, an_env_file_that_is_a_directory_or_empty_is_refused) {
+  auto dir = std::filesystem::temp_directory_path() / "cutover_config_envdir_test";
+  std::filesystem::create_directories(dir / "envdir");
+  try {
+    parse_config(R"({"env_file": "envdir", "targets": {"a": {}}})", "cfg.json", dir);
+    ADD_FAILURE() << "a directory was read as the .env";
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(error_of(R"({"env_file": "", "targets": {"a": {}}})"),
+            "cfg.json: env_file: is empty (leave the key out when there is no .env)");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(config, a_directory_given_as_config_says_so) {
+  auto dir = std::filesystem::temp_directory_path();
+  try {
+    load_config(dir);
+    ADD_FAILURE() << "a directory was loaded as a config";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory, not a file");
+  }
+}
+
+TEST(config, a_number_no_double_holds_is_a_config_error_naming_the_file) {
+  EXPECT_EQ(error_of(R"({"targets": {"a": {}}, "criteria": {"db.reachable": {"threshold": 1e400}}})"),
+            "cfg.json: malformed JSON: a number is out of range");
 }

@@ -1,9 +1,9 @@
 #include "core/env_file.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cctype>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover {
 namespace {
@@ -31,6 +31,8 @@ env_map parse_env(std::string_view text, std::string_view origin) {
   auto fail = [&](std::string_view why) {
     throw config_error(std::string(origin) + ":" + std::to_string(line_no) + ": " + std::string(why));
   };
+  // Editors on Windows save a UTF-8 byte order mark first; it is not part of the first name.
+  if (text.starts_with("\xEF\xBB\xBF")) pos = 3;
   while (pos <= text.size()) {
     auto nl = text.find('\n', pos);
     std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
@@ -85,11 +87,7 @@ env_map parse_env(std::string_view text, std::string_view origin) {
 }
 
 env_map read_env_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw config_error(file.string() + ": cannot read .env file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_env(ss.str(), file.string());
+  return parse_env(read_text_file(file, max_input_file_bytes), file.string());
 }
 
 }  // namespace cutover

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "core/error.hpp"
 
 using namespace cutover;
@@ -53,4 +55,22 @@ TEST(env_file, unterminated_quote_is_an_error) {
 
 TEST(env_file, missing_file_is_a_config_error) {
   EXPECT_THROW(read_env_file("/nonexistent/.env"), config_error);
+}
+
+TEST(env_file, a_utf8_byte_order_mark_is_not_part_of_the_first_name) {
+  auto env = parse_env("\xEF\xBB\xBFV1=a\nV2=b\n");
+  EXPECT_EQ(env.at("V1"), "a");
+  EXPECT_EQ(env.at("V2"), "b");
+}
+
+TEST(env_file, a_directory_or_an_empty_name_is_an_error_not_an_empty_file) {
+  auto dir = std::filesystem::temp_directory_path();
+  try {
+    read_env_file(dir);
+    FAIL() << "a directory was read as a .env file";
+  } catch (const config_error& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": is a directory, not a file");
+  }
+  EXPECT_THROW(read_env_file(""), config_error);
+  EXPECT_THROW(read_env_file(dir / "cutover-no-such.env"), config_error);
 }

@@ -25,6 +25,9 @@ nlohmann::json parse_json(std::string_view text, std::string_view origin);
 /// than max_json_depth, never an exception.
 nlohmann::json parse_json_or_discarded(std::string_view text);
 
+/// Largest config or .env file read (64 MiB): far above any real one.
+inline constexpr std::size_t max_input_file_bytes = std::size_t{64} << 20;
+
 /// Reads a whole file as text; throws config_error naming `file` when it is
 /// missing, unreadable, a directory or larger than `max_bytes`.
 std::string read_text_file(const std::filesystem::path& file, std::size_t max_bytes = std::size_t{1} << 30);

@@ -52,6 +52,27 @@ void register_secret(std::string_view value) {
   std::sort(r.values.begin(), r.values.end(), [](auto& a, auto& b) { return a.size() > b.size(); });
 }
 
+bool looks_secret(std::string_view name) noexcept {
+  for (std::string_view w : {"PASSWORD", "KEY", "SECRET", "TOKEN"})
+    if (name.find(w) != std::string_view::npos) return true;
+  return false;
+}
+
+std::string redact_userinfo(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  auto start = scheme + 3;
+  // The authority ends at the first '/', '?' or '#'; userinfo is up to its
+  // last '@'. An '@' only after that end means a raw '/', '?' or '#' cut a
+  // password short: then everything up to the last '@' goes.
+  auto end = url.find_first_of("/?#", start);
+  auto authority = url.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  auto at = authority.rfind('@');
+  std::size_t cut = at != std::string_view::npos ? start + at : url.rfind('@');
+  if (cut == std::string_view::npos || cut < start) return std::string(url);
+  return std::string(url.substr(0, start)) + std::string(redacted) + std::string(url.substr(cut));
+}
+
 std::string scrub(std::string_view text) {
   std::string out(text);
   auto& r = secrets();

@@ -31,6 +31,12 @@ private:
 /// Registers a value to be scrubbed from free text (values shorter than 4
 /// characters are ignored: they would mangle ordinary words). Thread-safe.
 void register_secret(std::string_view value);
+/// True for variable names that hold secrets by convention (…PASSWORD…,
+/// …KEY…, …SECRET…, …TOKEN…): their values are registered when read.
+bool looks_secret(std::string_view name) noexcept;
+/// `url` with the user:password part of its authority replaced by "***"
+/// (scheme://***@host...), for any scheme; other text is returned as it is.
+std::string redact_userinfo(std::string_view url);
 /// Returns `text` with every registered secret (plain or percent-encoded) replaced by "***". Thread-safe.
 std::string scrub(std::string_view text);
 

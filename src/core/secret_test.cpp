@@ -24,3 +24,13 @@ TEST(secret, short_values_are_not_registered) {
   register_secret("ab");
   EXPECT_EQ(scrub("abc about"), "abc about");
 }
+
+TEST(secret, redact_userinfo_hides_user_and_password_of_any_url) {
+  EXPECT_EQ(redact_userinfo("http://admin:hunter2@127.0.0.1:3000/api"), "http://***@127.0.0.1:3000/api");
+  EXPECT_EQ(redact_userinfo("http://127.0.0.1:3000/api"), "http://127.0.0.1:3000/api");
+  // A raw '/' may have cut a password short: everything up to the last '@'
+  // goes (an '@' in a path is redacted too: safe beats pretty).
+  EXPECT_EQ(redact_userinfo("http://127.0.0.1:3000/a@b"), "http://***@b");
+  EXPECT_EQ(redact_userinfo("redis://:pa/ss@127.0.0.1:6379"), "redis://***@127.0.0.1:6379");
+  EXPECT_EQ(redact_userinfo("no url here"), "no url here");
+}

@@ -76,11 +76,13 @@ void eval_services_online(const context& ctx, criterion_result& out) {
   const auto& app = ctx.cfg.app;
   const auto& s = ctx.settings(out.id);
   auto max_restarts = s.contains("threshold") ? static_cast<std::int64_t>(ctx.threshold(*find(out.id))) : app.max_restarts;
-  // `command` (also read by `cutover monitor`) replaces `<pm2_command> jlist`.
-  std::string command = s.contains("command") && s["command"].is_string() ? s["command"].get<std::string>() : "";
+  // `command` (an argument vector, also read by `cutover monitor`) replaces `<pm2_command> jlist`.
+  std::vector<std::string> command;
+  if (s.contains("command")) command = s["command"].get<std::vector<std::string>>();
   out.threshold = max_restarts;
   std::string text;
-  auto r = e2e::run_pm2_jlist(app, command, ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command), text);
+  auto r = e2e::run_pm2_jlist(e2e::pm2_query_of(app, command), ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command),
+                              text);
   if (!r.ok()) {
     out.status = status::fail;
     out.measured = std::string(to_string(r.result));

@@ -85,6 +85,22 @@ report::criterion_result result_for(std::string_view id, std::string_view stage,
   return r;
 }
 
+void check_settings(const config& cfg) {
+  auto fail = [&](const std::string& place, const std::string& why) {
+    throw config_error(cfg.file.string() + ": criteria." + place + ": " + why);
+  };
+  for (const auto& [id, s] : cfg.criteria.items()) {
+    if (!find(id)) {
+      std::string known;
+      for (const auto& d : all()) known += (known.empty() ? "" : ", ") + d.id;
+      fail(id, "unknown criterion (one of: " + known + ")");
+    }
+    if (s.contains("severity") &&
+        !(s["severity"].is_string() && report::severity_from_string(s["severity"].get<std::string>())))
+      fail(id + ".severity", "expected primary, secondary or info");
+  }
+}
+
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx) {
   std::vector<need> out;
   for (const auto* d : ds) {

@@ -94,6 +94,11 @@ std::vector<const definition*> for_stage(std::string_view stage);
 /// cutover::error for an id that is not defined.
 report::criterion_result result_for(std::string_view id, std::string_view stage, nlohmann::json threshold = nullptr);
 
+/// Checks the config's `criteria` settings against the registered criteria
+/// before anything runs: every id is a criterion, every severity a known
+/// one. Throws config_error "FILE: criteria.ID...: why".
+void check_settings(const config& cfg);
+
 /// The measurements a set of criteria needs, grouped for one bench run.
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx);
 

@@ -227,3 +227,41 @@ TEST(criteria, timeouts_are_cut_to_what_is_left_of_the_run) {
   criteria::context past{cfg, "server-migration", ms, std::chrono::steady_clock::now() - 1s};
   EXPECT_EQ(past.within_run(3000ms), 1ms);
 }
+
+TEST(criteria, settings_are_checked_against_the_registered_criteria_before_anything_runs) {
+  auto error_of = [](std::string_view criteria_json) -> std::string {
+    try {
+      criteria::check_settings(lab_like(criteria_json));
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of(R"({"db.latency.private": {"threshold": 2}, "db.reachable": {"severity": "info"}})"), "no error");
+  auto unknown = error_of(R"({"db.latncy.private": {"threshold": 2}})");
+  EXPECT_EQ(unknown.rfind("unit.json: criteria.db.latncy.private: unknown criterion (one of: ", 0), 0u) << unknown;
+  // The list is the registry's, so every registered id is in it.
+  for (const auto& d : criteria::all()) EXPECT_NE(unknown.find(d.id), std::string::npos) << d.id;
+  EXPECT_EQ(error_of(R"({"db.reachable": {"severity": "blocker"}})"),
+            "unit.json: criteria.db.reachable.severity: expected primary, secondary or info");
+}
+
+TEST(criteria, a_setting_of_the_wrong_type_is_a_config_error_not_ignored) {
+  auto error_of = [](std::string_view criteria_json) -> std::string {
+    try {
+      lab_like(criteria_json);
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"enabled": "nope"}})"),
+            "unit.json: criteria.db.latency.tunnel.enabled: expected true or false");
+  EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"max_error_ratio": "x"}})"),
+            "unit.json: criteria.db.latency.tunnel.max_error_ratio: expected a number from 0 to 1");
+  EXPECT_EQ(error_of(R"({"host.resources": {"path": 7}})"), "unit.json: criteria.host.resources.path: expected a string");
+  EXPECT_NE(error_of(R"({"services.online": {"command": ""}})").find("expected a command"), std::string::npos);
+  // "false" as text is a boolean, and disables like false does.
+  auto cfg = lab_like(R"({"db.latency.tunnel": {"enabled": "false"}})");
+  EXPECT_EQ(run(cfg, "db.latency.tunnel", {}, "db-migration").status, status::skipped);
+}

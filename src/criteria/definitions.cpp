@@ -2,7 +2,6 @@
 // Each is one definition: stage, severity, default threshold from the plan,
 // the measurements it needs, and how it is judged.
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,6 +10,8 @@
 
 #include "core/duration.hpp"
 #include "core/error.hpp"
+#include "core/host.hpp"
+#include "core/process.hpp"
 #include "criteria/app_checks.hpp"
 #include "criteria/criteria.hpp"
 #include "criteria/data_checks.hpp"
@@ -372,30 +373,14 @@ void eval_env_required(const context& ctx, criterion_result& out) {
                                 : detail;
 }
 
-double percent_used_memory() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  long long value = 0;
-  std::string unit;
-  long long total = 0;
-  long long available = -1;
-  while (in >> key >> value >> unit) {
-    if (key == "MemTotal:") total = value;
-    if (key == "MemAvailable:") available = value;
-  }
-  if (total <= 0 || available < 0) throw error("cannot read /proc/meminfo");
-  return 100.0 * static_cast<double>(total - available) / static_cast<double>(total);
-}
-
 void eval_host_resources(const context& ctx, criterion_result& out) {
   const auto& s = ctx.settings(out.id);
   std::string path = s.contains("path") ? s["path"].get<std::string>() : "/";
   double mem_limit = ctx.threshold(*find(out.id));
   double disk_limit = s.contains("max_ms") ? s["max_ms"].get<double>() : 50.0;  // reuse: disk percent
-  struct statvfs v {};
-  if (::statvfs(path.c_str(), &v) != 0) throw error("cannot stat filesystem " + path);
-  double disk = 100.0 * (1.0 - static_cast<double>(v.f_bavail) / static_cast<double>(v.f_blocks));
-  double mem = percent_used_memory();
+  auto host = read_host(path);
+  double disk = host.disk_used_pct;
+  double mem = host.mem_used_pct;
   out.unit = "%";
   out.threshold = {{"memory_used_pct", mem_limit}, {"disk_used_pct", disk_limit}};
   out.measured = {{"memory_used_pct", std::round(mem * 10) / 10}, {"disk_used_pct", std::round(disk * 10) / 10}};
@@ -404,6 +389,17 @@ void eval_host_resources(const context& ctx, criterion_result& out) {
   std::snprintf(buf, sizeof buf, "memory %.1f%% used (limit %.0f%%), disk %s %.1f%% used (limit %.0f%%)", mem, mem_limit,
                 path.c_str(), disk, disk_limit);
   out.detail = buf;
+}
+
+/// The `command` setting (an argument vector) exits 0; by default `ufw
+/// status` says active or `nft list ruleset` has an input hook. No shell.
+bool firewall_active(const json& settings, std::chrono::milliseconds timeout) {
+  if (settings.contains("command"))
+    return run_process({settings["command"].get<std::vector<std::string>>(), {}, timeout}).status.ok();
+  auto ufw = run_process({{"ufw", "status"}, {}, timeout});
+  if (ufw.status.ok() && ufw.out.find("Status: active") != std::string::npos) return true;
+  auto nft = run_process({{"nft", "list", "ruleset"}, {}, timeout});
+  return nft.status.ok() && nft.out.find("hook input") != std::string::npos;
 }
 
 void eval_host_hardening(const context& ctx, criterion_result& out) {
@@ -437,10 +433,8 @@ void eval_host_hardening(const context& ctx, criterion_result& out) {
     }
     if (value != "no") problems.push_back(sshd + ": PasswordAuthentication is " + (value.empty() ? "unset (default yes)" : value));
   }
-  std::string cmd = s.contains("command") ? s["command"].get<std::string>()
-                                          : "timeout 5 ufw status 2>/dev/null | grep -q 'Status: active' || "
-                                            "timeout 5 nft list ruleset 2>/dev/null | grep -q 'hook input'";
-  if (std::system(cmd.c_str()) != 0) problems.push_back("no active firewall (ufw inactive and no nftables input hook)");
+  if (!firewall_active(s, ctx.cfg.timeouts.command + ctx.cfg.timeouts.connect))
+    problems.push_back("no active firewall (ufw inactive and no nftables input hook)");
   out.measured = static_cast<std::int64_t>(problems.size());
   out.unit = "problems";
   out.status = problems.empty() ? status::pass : status::fail;

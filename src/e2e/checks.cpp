@@ -2,8 +2,6 @@
 
 #include <signal.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -11,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/json_read.hpp"
+#include "core/process.hpp"
 
 namespace cutover::e2e {
 namespace {
@@ -21,12 +20,6 @@ std::string quote_body(std::string_view body) {
   for (auto& c : s)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return "'" + s + (body.size() > 80 ? "...'" : "'");
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 }  // namespace
@@ -106,35 +99,27 @@ std::vector<std::string> judge_services(const std::vector<pm2_process>& list, co
   return problems;
 }
 
-probe_result run_pm2_jlist(const app_settings& app, const std::string& command, std::chrono::milliseconds timeout,
-                           std::string& out) {
-  std::string env;
-  if (!app.pm2_home.empty()) {
+pm2_query pm2_query_of(const app_settings& app, std::vector<std::string> command) {
+  if (command.empty()) command = {app.pm2_command, "jlist"};
+  return {std::move(command), app.pm2_home};
+}
+
+probe_result run_pm2_jlist(const pm2_query& query, std::chrono::milliseconds timeout, std::string& out) {
+  out.clear();
+  if (query.argv.empty() || query.argv[0].empty()) return probe_result::failure(outcome::error, "no PM2 command configured");
+  process_options o{query.argv, {}, timeout};
+  if (!query.home.empty()) {
     // `pm2 jlist` starts a daemon when none runs: check first, so a stopped
     // PM2 is reported as such instead of being replaced by an empty one.
-    std::ifstream pidfile(std::filesystem::path(app.pm2_home) / "pm2.pid");
+    std::ifstream pidfile(std::filesystem::path(query.home) / "pm2.pid");
     long pid = 0;
     if (!(pidfile >> pid) || pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0)
-      return probe_result::failure(outcome::refused, "no PM2 daemon running for PM2_HOME=" + app.pm2_home);
-    env = "PM2_HOME=" + shell_quote(app.pm2_home) + " ";
+      return probe_result::failure(outcome::refused, "no PM2 daemon running for PM2_HOME=" + query.home);
+    o.env.emplace_back("PM2_HOME", query.home);
   }
-  auto secs = std::max<long long>(1, (timeout.count() + 999) / 1000);
-  auto inner = command.empty() ? shell_quote(app.pm2_command) + " jlist" : command;
-  // `timeout` bounds a hung daemon; stderr is dropped (PM2 prints banners there).
-  auto cmd = env + "timeout -k 1 " + std::to_string(secs) + " sh -c " + shell_quote(inner) + " 2>/dev/null";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return probe_result::failure(outcome::error, "cannot run " + inner);
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  out.clear();
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int rc = ::pclose(p);
-  if (rc != 0 && WIFEXITED(rc) && WEXITSTATUS(rc) == 124)
-    return probe_result::failure(outcome::timeout, inner + " did not finish within " + std::to_string(secs) + " s");
-  if (rc != 0)
-    return probe_result::failure(outcome::error, inner + " exited with status " +
-                                                     std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : rc));
-  return {};
+  auto r = run_process(o);
+  out = std::move(r.out);
+  return r.status;
 }
 
 }  // namespace cutover::e2e

@@ -48,11 +48,19 @@ std::vector<pm2_process> parse_pm2_jlist(std::string_view text);
 std::vector<std::string> judge_services(const std::vector<pm2_process>& list, const std::vector<std::string>& services,
                                         std::int64_t max_restarts);
 
-/// Output of `PM2_HOME=<pm2_home> <pm2_command> jlist` (or of `command` when
-/// given), bounded by `timeout`. A configured PM2_HOME whose daemon is not
-/// running is reported as an error instead of running pm2 (which would start
-/// a new, empty daemon).
-probe_result run_pm2_jlist(const app_settings& app, const std::string& command, std::chrono::milliseconds timeout,
-                           std::string& out);
+/// How to ask PM2 for its process list: an argument vector, never a shell line.
+struct pm2_query {
+  std::vector<std::string> argv;  ///< prints `pm2 jlist` output, e.g. {"pm2", "jlist"}
+  std::string home;               ///< PM2_HOME given to it; empty: the environment's
+};
+
+/// The query of the app's settings (`<pm2_command> jlist`, app.pm2_home), or
+/// `command` instead of `<pm2_command> jlist` when given.
+pm2_query pm2_query_of(const app_settings& app, std::vector<std::string> command = {});
+
+/// Runs the query (no shell) within `timeout` and leaves its stdout in `out`.
+/// A PM2_HOME whose daemon is not running is reported as refused instead of
+/// running pm2 (which would start a new, empty daemon).
+probe_result run_pm2_jlist(const pm2_query& query, std::chrono::milliseconds timeout, std::string& out);
 
 }  // namespace cutover::e2e

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/interrupt.hpp"
+#include "core/secret.hpp"
 
 namespace cutover::http {
 namespace {
@@ -38,9 +39,10 @@ std::string url::display() const { return "http://" + host + ":" + std::to_strin
 
 url parse_url(std::string_view url, std::string_view place) {
   auto fail = [&](std::string_view why) { throw config_error(std::string(place) + ": " + std::string(why)); };
+  const auto shown = "'" + redact_userinfo(url) + "'";
   auto u = boost::urls::parse_uri(url);
-  if (!u) fail("invalid URL '" + std::string(url) + "'");
-  if (u->scheme() != "http") fail("expected an http:// URL (the app's API), got '" + std::string(url) + "'");
+  if (!u) fail("invalid URL " + shown);
+  if (u->scheme() != "http") fail("expected an http:// URL (the app's API), got " + shown);
   if (u->has_userinfo()) fail("the API URL must not carry credentials");
   http::url out;
   out.host = std::string(u->host_address());
@@ -52,7 +54,7 @@ url parse_url(std::string_view url, std::string_view place) {
     } catch (...) {
       p = 0;
     }
-    if (p <= 0 || p > 65535) fail("invalid port in '" + std::string(url) + "'");
+    if (p <= 0 || p > 65535) fail("invalid port in " + shown);
     out.port = static_cast<std::uint16_t>(p);
   }
   out.path = std::string(u->encoded_path());

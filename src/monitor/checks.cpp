@@ -1,30 +1,16 @@
 #include "monitor/checks.hpp"
 
-#include <sys/statvfs.h>
-
-#include <array>
-#include <cstdio>
-#include <fstream>
+#include <map>
 #include <memory>
 
 #include "core/error.hpp"
-#include "core/json_read.hpp"
-#include "core/secret.hpp"
+#include "core/host.hpp"
 #include "e2e/checks.hpp"
 #include "http/client.hpp"
 #include "pg/session.hpp"
 #include "redis/client.hpp"
 
 namespace cutover::monitor {
-namespace {
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-}  // namespace
 
 check make_db_check(std::string name, const pg_endpoint& endpoint, const check_options& options, std::string path) {
   auto s = std::make_shared<pg::session>(endpoint, pg::session_options{options.timeout, options.timeout, path});
@@ -72,7 +58,10 @@ check make_host_check(const check_options& options) {
   auto disk = options.disk_path;
   return {"host", false, [disk](nlohmann::json& values) {
             try {
-              values = read_host(disk);
+              auto h = read_host(disk);
+              values = {{"mem_used_bytes", h.mem_used_bytes}, {"mem_used_pct", h.mem_used_pct},
+                        {"disk_used_pct", h.disk_used_pct}, {"load1", h.load[0]},
+                        {"load5", h.load[1]},           {"load15", h.load[2]}};
               return probe_result{};
             } catch (const std::exception& e) {
               return probe_result::failure(outcome::error, e.what(), true);
@@ -81,83 +70,29 @@ check make_host_check(const check_options& options) {
 }
 
 check make_pm2_check(const check_options& options) {
-  auto secs = std::max<long long>(1, (options.timeout.count() + 999) / 1000);
-  // `timeout` bounds a hung PM2 daemon; stderr is dropped (PM2 prints banners there).
-  auto cmd = "timeout -k 1 " + std::to_string(secs) + " sh -c " + quote(options.pm2_command) + " 2>/dev/null";
-  return {"pm2", true, [cmd](nlohmann::json& values) {
+  e2e::pm2_query query{options.pm2_command, options.pm2_home};
+  auto timeout = options.timeout;
+  return {"pm2", true, [query, timeout](nlohmann::json& values) {
             std::string out;
-            FILE* p = ::popen(cmd.c_str(), "r");
-            if (!p) return probe_result::failure(outcome::error, "cannot run the pm2 command");
-            std::array<char, 4096> buf{};
-            std::size_t n = 0;
-            while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-            int rc = ::pclose(p);
-            if (rc != 0 && out.empty())
-              return probe_result::failure(rc == 124 << 8 ? outcome::timeout : outcome::error,
-                                           "pm2 command exited with status " + std::to_string(rc >> 8));
+            if (auto r = e2e::run_pm2_jlist(query, timeout, out); !r.ok()) return r;
             try {
-              auto st = parse_pm2_jlist(out);
-              values = {{"online", st.online}, {"total", st.total}, {"restarts", st.restarts}};
-              if (st.total == 0) return probe_result::failure(outcome::check_failed, "pm2 lists no process", true);
-              if (!st.not_online.empty()) {
-                std::string list;
-                for (const auto& x : st.not_online) list += (list.empty() ? "" : ", ") + x;
-                return probe_result::failure(outcome::check_failed, "not online: " + list, true);
+              auto list = e2e::parse_pm2_jlist(out);
+              int online = 0;
+              std::map<std::string, std::int64_t> restarts;
+              std::string not_online;
+              for (const auto& p : list) {
+                restarts[p.name] += p.restarts;  // cluster mode lists one name several times
+                if (p.status == "online") ++online;
+                else not_online += (not_online.empty() ? "" : ", ") + p.name + " (" + p.status + ")";
               }
+              values = {{"online", online}, {"total", list.size()}, {"restarts", restarts}};
+              if (list.empty()) return probe_result::failure(outcome::check_failed, "pm2 lists no process", true);
+              if (!not_online.empty()) return probe_result::failure(outcome::check_failed, "not online: " + not_online, true);
               return probe_result{};
             } catch (const std::exception& e) {
               return probe_result::failure(outcome::protocol_error, e.what(), true);
             }
           }};
-}
-
-pm2_status parse_pm2_jlist(std::string_view text) {
-  // PM2 may print banners such as "[PM2] Spawning PM2 daemon" first: the
-  // list is the first '[' from which the rest parses as a JSON array.
-  nlohmann::json j;
-  for (auto at = text.find('['); at != std::string_view::npos; at = text.find('[', at + 1)) {
-    j = parse_json_or_discarded(text.substr(at));
-    if (j.is_array()) break;
-  }
-  if (!j.is_array()) throw error("pm2 jlist: no JSON array in the output");
-  pm2_status st;
-  for (const auto& p : j) {
-    if (!p.is_object()) continue;
-    std::string name = p.value("name", "?");
-    const auto env = p.contains("pm2_env") && p["pm2_env"].is_object() ? p["pm2_env"] : nlohmann::json::object();
-    std::string status = env.value("status", "unknown");
-    ++st.total;
-    if (status == "online") ++st.online;
-    else st.not_online.push_back(name + " (" + status + ")");
-    if (env.contains("restart_time") && env["restart_time"].is_number_integer())
-      st.restarts[name] += env["restart_time"].get<std::int64_t>();
-  }
-  return st;
-}
-
-nlohmann::json read_host(const std::string& disk_path) {
-  std::ifstream mem("/proc/meminfo");
-  std::string key;
-  std::string unit;
-  long long value = 0;
-  long long total = 0;
-  long long available = -1;
-  while (mem >> key >> value >> unit) {
-    if (key == "MemTotal:") total = value;
-    if (key == "MemAvailable:") available = value;
-  }
-  if (total <= 0 || available < 0) throw error("cannot read /proc/meminfo");
-  struct statvfs v {};
-  if (::statvfs(disk_path.c_str(), &v) != 0 || v.f_blocks == 0) throw error("cannot stat filesystem " + disk_path);
-  double load[3] = {0, 0, 0};
-  std::ifstream("/proc/loadavg") >> load[0] >> load[1] >> load[2];
-  auto used_bytes = (total - available) * 1024;
-  return {{"mem_used_bytes", used_bytes},
-          {"mem_used_pct", 100.0 * static_cast<double>(total - available) / static_cast<double>(total)},
-          {"disk_used_pct", 100.0 * (1.0 - static_cast<double>(v.f_bavail) / static_cast<double>(v.f_blocks))},
-          {"load1", load[0]},
-          {"load5", load[1]},
-          {"load15", load[2]}};
 }
 
 }  // namespace cutover::monitor

@@ -4,7 +4,6 @@
 /// bounded by its own timeout and returning a typed outcome.
 #include <chrono>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -31,7 +30,8 @@ struct check_options {
   bool reuse_connections = false;  ///< db: SELECT 1 on a kept connection instead of a new connection per check
   std::vector<std::string> api_paths{"/health"};  ///< api: paths that must answer 200
   std::string disk_path = "/";     ///< host: filesystem whose usage is read
-  std::string pm2_command;         ///< pm2: command printing `pm2 jlist` output ("" disables)
+  std::vector<std::string> pm2_command;  ///< pm2: argument vector printing `pm2 jlist` output (empty disables)
+  std::string pm2_home;            ///< pm2: PM2_HOME for it (empty: the environment's)
 };
 
 /// PostgreSQL: connect (unless reused) and SELECT 1.
@@ -44,21 +44,8 @@ check make_redis_check(std::string name, const redis_endpoint& endpoint, const c
 check make_api_check(std::string name, const http_endpoint& endpoint, const check_options& options);
 /// Host: memory, disk (options.disk_path) and load (values only, no availability).
 check make_host_check(const check_options& options);
-/// PM2: runs options.pm2_command under `timeout`; ok when every process is online.
+/// PM2: runs options.pm2_command (no shell) within the timeout; ok when every process is online.
 check make_pm2_check(const check_options& options);
 
-/// What `pm2 jlist` said.
-struct pm2_status {
-  int total = 0;                          ///< processes listed
-  int online = 0;                         ///< processes with status "online"
-  std::vector<std::string> not_online;    ///< "name (status)" of the others
-  std::map<std::string, std::int64_t> restarts;  ///< restart_time per process name
-};
-/// Parses `pm2 jlist` output (tolerates text before the JSON array, as
-/// PM2 prints warnings there). Throws cutover::error when no array is found.
-pm2_status parse_pm2_jlist(std::string_view text);
-
-/// Host readings: memory used (bytes, %), disk used (%), load averages.
-nlohmann::json read_host(const std::string& disk_path);
 
 }  // namespace cutover::monitor

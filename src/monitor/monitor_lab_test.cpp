@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/process.hpp"
 #include "monitor/run.hpp"
 #include "monitor/series.hpp"
 
@@ -94,8 +95,8 @@ TEST_F(monitor_lab, monitor_sees_a_redis_restart_and_resume_continues_the_series
     ::kill(redis_pid, SIGTERM);
     for (int i = 0; i < 50 && ::kill(redis_pid, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
     std::this_thread::sleep_for(500ms);
-    auto cmd = "redis-server " + (lab_dir() / "redis" / "redis.conf").string() + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto started = run_process({{"redis-server", (lab_dir() / "redis" / "redis.conf").string()}, {}, 10s});
+    ASSERT_TRUE(started.status.ok()) << started.status.message;
     std::this_thread::sleep_for(1500ms);
     stop = true;  // the first run ends here, as a kill would
   });

@@ -2,6 +2,9 @@
 // Prometheus text, series lines and resume parsing, the two criteria.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "core/error.hpp"
@@ -141,16 +144,42 @@ TEST(series, pm2_restarts_per_day_and_host_maxima) {
   EXPECT_TRUE(s.service_down().empty());
 }
 
-TEST(pm2, parses_jlist_with_banner) {
-  auto st = parse_pm2_jlist(
-      "[PM2] Spawning PM2 daemon\n[{\"name\":\"api\",\"pm2_env\":{\"status\":\"online\",\"restart_time\":2}},"
-      "{\"name\":\"worker\",\"pm2_env\":{\"status\":\"errored\",\"restart_time\":15}}]");
-  EXPECT_EQ(st.total, 2);
-  EXPECT_EQ(st.online, 1);
-  ASSERT_EQ(st.not_online.size(), 1u);
-  EXPECT_EQ(st.not_online[0], "worker (errored)");
-  EXPECT_EQ(st.restarts.at("worker"), 15);
-  EXPECT_THROW(parse_pm2_jlist("command not found"), error);
+TEST(pm2, a_hostile_pm2_home_reaches_pm2_as_a_value_and_runs_nothing) {
+  // A PM2_HOME whose name is shell syntax, with a live daemon pid in it.
+  auto base = std::filesystem::temp_directory_path() / ("cutover-pm2-test-" + std::to_string(::getpid()));
+  auto home = base / "x'; touch pwned; '";
+  std::filesystem::create_directories(home);
+  std::ofstream(home / "pm2.pid") << ::getpid();
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(base);
+  check_options o;
+  o.pm2_home = home.string();
+  // A stand-in for pm2 that prints what it was given; its output is no PM2 list.
+  o.pm2_command = {"printenv", "PM2_HOME"};
+  nlohmann::json values;
+  auto r = make_pm2_check(o).run(values);
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(r.result, outcome::protocol_error) << r.message;
+  EXPECT_FALSE(std::filesystem::exists(base / "pwned"));
+  EXPECT_FALSE(std::filesystem::exists(cwd / "pwned"));
+  std::filesystem::remove_all(base);
+}
+
+TEST(pm2, the_check_reads_the_shared_pm2_list_and_names_what_is_not_online) {
+  auto base = std::filesystem::temp_directory_path() / ("cutover-pm2-list-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(base);
+  auto list = base / "jlist.json";
+  std::ofstream(list) << "[PM2] banner\n[{\"name\":\"api\",\"pm2_env\":{\"status\":\"online\",\"restart_time\":2}},"
+                         "{\"name\":\"worker\",\"pm2_env\":{\"status\":\"errored\",\"restart_time\":15}}]";
+  check_options o;
+  o.pm2_command = {"cat", list.string()};
+  nlohmann::json values;
+  auto r = make_pm2_check(o).run(values);
+  EXPECT_EQ(r.result, outcome::check_failed);
+  EXPECT_EQ(r.message, "not online: worker (errored)");
+  EXPECT_EQ(values["online"], 1);
+  EXPECT_EQ(values["restarts"]["worker"], 15);
+  std::filesystem::remove_all(base);
 }
 
 TEST(prometheus, text_format) {

@@ -156,3 +156,24 @@ TEST(pg_session, a_prepared_statement_missing_on_the_server_connection_is_prepar
   EXPECT_EQ(r.at(0).at(0).value_or(""), "1");
   EXPECT_FALSE(s.in_transaction());
 }
+
+TEST(pg_probes, booking_company_id_is_bound_and_cannot_break_out_of_the_rollback) {
+  auto lab = private_target();
+  auto before = bookings(lab.endpoint);
+  ASSERT_GT(before, 0);
+  // Spliced into the SQL text, this id would commit a booking of its own.
+  lab.expect.company_id =
+      "x' LIMIT 0; COMMIT; INSERT INTO bookings (company_id, client_id, service_id, staff_id, datetime, status, comment) "
+      "SELECT c.company_id, c.id, s.id, st.id, timestamptz '2031-01-01 10:00+00', 'cancelled', 'cutover-injected' "
+      "FROM clients c, services s, staff st WHERE s.company_id = c.company_id AND st.company_id = c.company_id LIMIT 1; "
+      "COMMIT; SELECT 1 FROM clients c, services s, staff st WHERE c.company_id = '";
+  auto p = pg::make_probe(pg::workload::booking_rollback, lab.endpoint, {}, lab.expect);
+  auto opened = p->open();
+  auto r = opened.ok() ? p->run() : opened;
+  auto after = bookings(lab.endpoint);
+  // Restore the shared lab whatever happened.
+  pg::session s(lab.endpoint, {});
+  if (s.connect().ok()) s.exec("DELETE FROM bookings WHERE comment = 'cutover-injected'");
+  EXPECT_TRUE(r.ok()) << r.message;  // an unknown company books nothing, and that is no error
+  EXPECT_EQ(after, before);
+}

@@ -78,6 +78,20 @@ outcome classify(std::string_view m) noexcept {
   return outcome::error;
 }
 
+outcome classify_context(int err, int saved_errno) noexcept {
+  switch (err) {
+    case REDIS_ERR_IO:
+      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)
+        return outcome::timeout;
+      if (saved_errno == ECONNREFUSED) return outcome::refused;
+      if (saved_errno == ECONNRESET || saved_errno == EPIPE || saved_errno == ECONNABORTED) return outcome::reset;
+      return outcome::error;
+    case REDIS_ERR_EOF: return outcome::reset;
+    case REDIS_ERR_PROTOCOL: return outcome::protocol_error;
+    default: return outcome::error;
+  }
+}
+
 struct client::impl {
   redisContext* ctx = nullptr;
   std::vector<const char*> argv;
@@ -109,7 +123,7 @@ struct client::impl {
     };
     const auto interrupted = [&] { return drop(outcome::skipped, std::string(what) + ": interrupted by a signal"); };
     for (int done = 0; !done;) {
-      if (redisBufferWrite(ctx, &done) != REDIS_OK) return fail(what);
+      if (redisBufferWrite(ctx, &done) != REDIS_OK) return fail(what, errno);
       if (done) break;
       if (auto w = wait_for(ctx->fd, POLLOUT, deadline); w != wait_end::ready)
         return w == wait_end::timeout ? timed_out() : interrupted();
@@ -146,7 +160,7 @@ struct client::impl {
   /// Sends the command in argv/argl and reads its reply.
   probe_result run(reply* out) {
     if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), argl.data()) != REDIS_OK)
-      return fail("command");
+      return fail("command", errno);
     std::vector<redisReply*> replies;
     if (auto x = exchange(replies, 1, "command"); !x.ok()) return x;
     auto* r = replies.front();
@@ -162,11 +176,18 @@ struct client::impl {
     freeReplyObject(r);
     return result;
   }
-  /// Turns a failed context into a result and drops the connection.
-  probe_result fail(std::string_view what) {
-    std::string msg = ctx ? std::string(ctx->errstr) : "cannot allocate context";
-    // hiredis reports a receive timeout as EAGAIN ("Resource temporarily unavailable").
-    auto o = classify(msg);
+  std::chrono::milliseconds timeout{0};  ///< the socket timeout in force, for messages
+
+  /// Turns a failed context into a result and drops the connection. The
+  /// outcome comes from hiredis' err and the errno of the failed call (read
+  /// at once by the caller), never from errstr's text.
+  probe_result fail(std::string_view what, int saved_errno) {
+    if (!ctx) return probe_result::failure(outcome::error, std::string(what) + ": cannot allocate a context", false);
+    auto o = classify_context(ctx->err, saved_errno);
+    // A socket timeout shows as EAGAIN, whose text ("Resource temporarily
+    // unavailable") says nothing to a reader: say what happened instead.
+    std::string msg = o == outcome::timeout ? "no answer within " + std::to_string(timeout.count()) + " ms"
+                                            : std::string(ctx->errstr);
     reset();
     return probe_result::failure(o, std::string(what) + ": " + scrub(msg), false);
   }
@@ -186,10 +207,12 @@ int client::native_handle() const noexcept { return impl_->ctx ? impl_->ctx->fd 
 probe_result client::connect() {
   impl_->reset();
   auto tv = to_timeval(options_.connect_timeout);
+  impl_->timeout = options_.connect_timeout;
   impl_->ctx = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv);
-  if (!impl_->ctx || impl_->ctx->err) return impl_->fail("connect " + endpoint_.display());
+  if (!impl_->ctx || impl_->ctx->err) return impl_->fail("connect " + endpoint_.display(), errno);
+  impl_->timeout = options_.command_timeout;
   if (redisSetTimeout(impl_->ctx, to_timeval(options_.command_timeout)) != REDIS_OK)
-    return impl_->fail("set timeout");
+    return impl_->fail("set timeout", errno);
   impl_->timeout = options_.command_timeout;
   if (options_.authenticate && !endpoint_.password.empty()) {
     auto r = endpoint_.user.empty() ? command({"AUTH", endpoint_.password.reveal()})

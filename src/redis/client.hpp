@@ -63,7 +63,9 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Maps a hiredis error (code, errno text) or a Redis error reply to an outcome.
+/// Maps a Redis error reply ("NOAUTH ...", "WRONGPASS ...") to an outcome.
 outcome classify(std::string_view message) noexcept;
+/// Maps a failed hiredis context (its `err` and the errno of the failed call) to an outcome.
+outcome classify_context(int err, int saved_errno) noexcept;
 
 }  // namespace cutover::redis

@@ -1,6 +1,13 @@
 #include "redis/client.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <hiredis/read.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <thread>
@@ -116,4 +123,29 @@ TEST(redis_deadline, a_stop_request_interrupts_a_command_in_progress) {
         std::_Exit(r.result == outcome::skipped && took < 2s ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
+TEST(redis_client, a_server_that_never_answers_is_a_timeout_said_in_words) {
+  // A loopback socket that listens (the kernel completes the handshake) but never replies.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  redis_endpoint e;
+  e.port = ntohs(a.sin_port);
+  redis::client c(e, {std::chrono::milliseconds(1000), std::chrono::milliseconds(150), false, ""});
+  ASSERT_TRUE(c.connect().ok());
+  auto r = c.command({"PING"});
+  ::close(fd);
+  EXPECT_EQ(r.result, outcome::timeout) << r.message;
+  EXPECT_EQ(r.message, "command: no answer within 150 ms");
+}
+
+TEST(redis_classify, context_errors_come_from_codes) {
+  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, EAGAIN), outcome::timeout);
+  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, ECONNREFUSED), outcome::refused);
+  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, ECONNRESET), outcome::reset);
 }
