@@ -176,7 +176,6 @@ struct client::impl {
     freeReplyObject(r);
     return result;
   }
-  std::chrono::milliseconds timeout{0};  ///< the socket timeout in force, for messages
 
   /// Turns a failed context into a result and drops the connection. The
   /// outcome comes from hiredis' err and the errno of the failed call (read

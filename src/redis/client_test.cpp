@@ -123,6 +123,8 @@ TEST(redis_deadline, a_stop_request_interrupts_a_command_in_progress) {
         std::_Exit(r.result == outcome::skipped && took < 2s ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "");
+}
+
 TEST(redis_client, a_server_that_never_answers_is_a_timeout_said_in_words) {
   // A loopback socket that listens (the kernel completes the handshake) but never replies.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -141,7 +143,7 @@ TEST(redis_client, a_server_that_never_answers_is_a_timeout_said_in_words) {
   auto r = c.command({"PING"});
   ::close(fd);
   EXPECT_EQ(r.result, outcome::timeout) << r.message;
-  EXPECT_EQ(r.message, "command: no answer within 150 ms");
+  EXPECT_EQ(r.message, "command: no complete reply within 150 ms");
 }
 
 TEST(redis_classify, context_errors_come_from_codes) {
