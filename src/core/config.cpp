@@ -446,7 +446,8 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     // anything runs; ids and severities are checked against the criteria
     // themselves by criteria::check_settings.
     for (auto& [id, v] : c.criteria.items()) {
-      auto at = [&](const char* key) { return "criteria." + id + "." + key; };
+      const std::string prefix = "criteria." + id + ".";  // a lambda may not capture a structured binding (clang)
+      auto at = [&](const char* key) { return prefix + key; };
       if (v.contains("enabled")) v["enabled"] = r.boolean(v["enabled"], at("enabled"));
       for (const char* key : {"severity", "target", "path", "note"})
         if (v.contains(key)) v[key] = r.str(v[key], at(key));
