@@ -100,13 +100,18 @@ reply send(const http::url& url, std::string_view method, std::string_view targe
   boost::system::error_code result;
   // A stop request (SIGINT/SIGTERM) ends the exchange at once: checked every
   // 50 ms by a timer that the exchange's last handler cancels.
+  // The check stops once the exchange is done: cancel() alone misses a
+  // check whose timer already fired in the same wake-up as the answer, and
+  // that check would re-arm itself forever.
   asio::steady_timer watch(io);
+  bool done = false;
   auto finish = [&](boost::system::error_code e) {
     result = e;
+    done = true;
     watch.cancel();
   };
   std::function<void(boost::system::error_code)> check_stop = [&](boost::system::error_code e) {
-    if (e) return;
+    if (e || done) return;
     if (stop_requested()) {
       stream.close();
       return;

@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "core/error.hpp"
@@ -44,6 +50,31 @@ TEST(http_client, refused_and_timeout_are_outcomes) {
   ASSERT_TRUE(slow.start("127.0.0.1", 0).ok());
   auto t = send({"127.0.0.1", slow.port(), ""}, "GET", "/", {}, 200ms);
   EXPECT_EQ(t.status.result, outcome::timeout) << t.status.message;
+}
+
+TEST(http_client, an_answer_that_lands_with_the_stop_check_still_ends_the_exchange) {
+  // The exchange checks for a stop request every 50 ms. An answer that
+  // completes in the same wake-up as that check once re-armed it forever
+  // (a hang under load). Answers land around 50 ms here (3 s in all), over and
+  // over; the child must finish them all within its alarm.
+  EXPECT_EXIT(
+      {
+        std::atomic<int> n{0};
+        net::testing::fake_server s([&](int fd, net::testing::stop_flag stop) {
+          char buf[4096];
+          pollfd p{fd, POLLIN, 0};
+          if (::poll(&p, 1, 1000) <= 0 || ::recv(fd, buf, sizeof buf, 0) <= 0 || stop) return;
+          const int i = n++;
+          std::this_thread::sleep_for(std::chrono::microseconds(47000 + (i % 40) * 150));
+          const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+          ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+        });
+        ::alarm(15);
+        for (int i = 0; i < 60; ++i)
+          if (!send({"127.0.0.1", s.port(), ""}, "GET", "/", {}, 2s).status.ok()) std::_Exit(2);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(http_client, parses_plain_http_urls_only) {
