@@ -53,7 +53,7 @@ struct reader {
         }
         std::string name(expr);
         if (const char* v = std::getenv(name.c_str()); v && *v) {
-          if (looks_secret(name)) register_secret(v);
+          register_variable(name, v);
           out += v;
         } else if (env && env->contains(name) && !env->find(name)->second.empty()) {
           out += env->find(name)->second;
@@ -211,6 +211,7 @@ target read_target(const std::string& name, const json& j, std::string_view plac
     // client applies; the message never shows the URL (it may carry a password).
     auto hplace = reader::join(place, "http");
     auto url = r.str(j["http"], hplace);
+    register_embedded_secrets(url);  // ?token=... and the like stay out of every output
     check_userinfo(url, r.origin + ": " + hplace);
     auto u = boost::urls::parse_uri(url);
     if (!u) r.fail(hplace, "invalid URL");
@@ -387,8 +388,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     c.env_file = p;
     c.env = read_env_file(p);
     // Values that look secret must never be printed.
-    for (auto& [k, v] : c.env)
-      if (looks_secret(k)) register_secret(v);
+    for (auto& [k, v] : c.env) register_variable(k, v);
     r.env = &c.env;
   }
   // After the .env, so ${VAR} from it works here as everywhere else.

@@ -173,6 +173,25 @@ TEST(config, redis_url_needs_a_host_and_a_database_number_from_0_to_15) {
   EXPECT_EQ(c.targets[0].redis->db, 15);
 }
 
+TEST(config, secrets_under_other_names_or_inside_env_values_are_scrubbed) {
+  // An .env password under a name other than ...PASSWORD, a URL and a DSN
+  // carrying passwords, and a query token in the API URL: none may reach
+  // an output (the host field would show the first in every report).
+  auto dir = std::filesystem::temp_directory_path() / "cutover_config_env_secrets_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ".env") << "db_pass=env-pass-value1\nDATABASE_URL=postgresql://app:env-url-value2@127.0.0.1/db\n"
+                                 "PG_DSN=\"host=127.0.0.1 password=env-dsn-value3\"\n";
+  ::setenv("CUTOVER_TEST_REDIS_PASS", "process-pass-value4", 1);
+  auto c = parse_config(R"({"env_file": ".env", "targets": {"a": {
+      "postgres": {"host": "${db_pass}", "user": "${CUTOVER_TEST_REDIS_PASS}"},
+      "http": "http://127.0.0.1:3000/health?token=query-token-value5"}}})", "cfg.json", dir);
+  ::unsetenv("CUTOVER_TEST_REDIS_PASS");
+  auto text = scrub(to_redacted_json(c).dump() + " env-url-value2 env-dsn-value3");
+  for (std::string_view s : {"value1", "value2", "value3", "value4", "value5"})
+    EXPECT_EQ(text.find(s), std::string::npos) << s << " in " << text;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(config, profile_reads_variables_from_the_env_file) {
   auto dir = std::filesystem::temp_directory_path() / "cutover_config_profile_test";
   std::filesystem::create_directories(dir);

@@ -1,6 +1,7 @@
 #include "core/secret.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <vector>
 
@@ -42,8 +43,18 @@ void replace_all(std::string& text, std::string_view needle) {
 
 secret::secret(std::string value) : value_(std::move(value)) { register_secret(value_); }
 
+/// A boolean, null or a number: no password, and scrubbing it would corrupt
+/// the figures and the JSON of every report ("exact": true -> "exact": ***).
+bool plain_value(std::string_view v) {
+  std::string low(v);
+  for (auto& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view w : {"true", "false", "null", "none", "yes", "off"})
+    if (low == w) return true;
+  return v.find_first_not_of("0123456789.+-eE") == std::string_view::npos;
+}
+
 void register_secret(std::string_view value) {
-  if (value.size() < 4) return;
+  if (value.size() < 4 || plain_value(value)) return;
   auto& r = secrets();
   std::lock_guard lock(r.mutex);
   for (std::string v : {std::string(value), percent_encode(value)})
@@ -53,9 +64,57 @@ void register_secret(std::string_view value) {
 }
 
 bool looks_secret(std::string_view name) noexcept {
-  for (std::string_view w : {"PASSWORD", "KEY", "SECRET", "TOKEN"})
-    if (name.find(w) != std::string_view::npos) return true;
+  std::string up(name);
+  for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (std::string_view w : {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"})
+    if (up.find(w) != std::string::npos) return true;
+  if (up == "PWD" || up == "OLDPWD") return false;  // the shell's working directories
+  for (std::size_t start = 0; start <= up.size();) {
+    auto end = up.find_first_of("_-.", start);
+    if (end == std::string::npos) end = up.size();
+    std::string_view part(up.data() + start, end - start);
+    for (std::string_view w : {"PASS", "PWD", "AUTH", "CREDENTIAL", "CREDENTIALS"})
+      if (part == w) return true;
+    start = end + 1;
+  }
   return false;
+}
+
+void register_embedded_secrets(std::string_view value) {
+  // scheme://user:password@host: the password (and the whole userinfo, for a
+  // raw '@', '/' or '?' inside it), for every URL in the value.
+  for (auto pos = value.find("://"); pos != std::string_view::npos; pos = value.find("://", pos + 3)) {
+    auto start = pos + 3;
+    auto stop = value.find_first_of(" \t\n\"'", start);
+    auto url = value.substr(start, stop == std::string_view::npos ? std::string_view::npos : stop - start);
+    auto at = url.rfind('@');
+    if (at == std::string_view::npos) continue;
+    auto userinfo = url.substr(0, at);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) register_secret(userinfo.substr(colon + 1));
+    if (userinfo.find_first_of("/?#") != std::string_view::npos) register_secret(userinfo);
+  }
+  // key=value pairs separated by spaces, '&', '?', ';' or ',' (libpq DSN,
+  // URL query, connection strings); a quoted DSN value runs to its quote.
+  for (std::size_t eq = value.find('='); eq != std::string_view::npos; eq = value.find('=', eq + 1)) {
+    auto key_start = value.find_last_of(" \t&?;,", eq);
+    key_start = key_start == std::string_view::npos ? 0 : key_start + 1;
+    if (!looks_secret(value.substr(key_start, eq - key_start))) continue;
+    auto v = eq + 1;
+    while (v < value.size() && value[v] == ' ') ++v;
+    std::size_t end;
+    if (v < value.size() && value[v] == '\'') {
+      ++v;
+      end = value.find('\'', v);
+    } else {
+      end = value.find_first_of(" \t&;,#", v);
+    }
+    register_secret(value.substr(v, end == std::string_view::npos ? std::string_view::npos : end - v));
+  }
+}
+
+void register_variable(std::string_view name, std::string_view value) {
+  if (looks_secret(name)) register_secret(value);
+  register_embedded_secrets(value);
 }
 
 std::string redact_userinfo(std::string_view url) {

@@ -29,11 +29,24 @@ private:
 };
 
 /// Registers a value to be scrubbed from free text (values shorter than 4
-/// characters are ignored: they would mangle ordinary words). Thread-safe.
+/// characters, numbers and booleans are ignored: they would mangle ordinary
+/// words, figures and the JSON of reports). Thread-safe.
 void register_secret(std::string_view value);
-/// True for variable names that hold secrets by convention (…PASSWORD…,
-/// …KEY…, …SECRET…, …TOKEN…): their values are registered when read.
+/// True for names that hold secrets by convention, in any case: containing
+/// PASSWORD, PASSWD, SECRET, TOKEN or KEY, or with a part (between '_', '-',
+/// '.') PASS, PWD, AUTH or CREDENTIAL(S): `DB_PASS`, `db_password`,
+/// `api_key`, `BASIC_AUTH`; not `PWD` or `PASSIVE_JOBS`. Values are
+/// registered when read.
 bool looks_secret(std::string_view name) noexcept;
+/// Registers the secrets inside a value that is not itself secret: the
+/// password of any scheme://user:password@ URL in it, and the value of every
+/// key=value pair (a libpq DSN `password=...`, a URL query `?token=...`)
+/// whose key looks secret.
+void register_embedded_secrets(std::string_view value);
+/// What every variable read from the environment or a .env goes through:
+/// its value is registered whole when the name looks secret, and its
+/// embedded secrets are registered either way.
+void register_variable(std::string_view name, std::string_view value);
 /// `url` with the user:password part of its authority replaced by "***"
 /// (scheme://***@host...), for any scheme; other text is returned as it is.
 std::string redact_userinfo(std::string_view url);
