@@ -316,6 +316,7 @@ void compare_baseline(const compare::input& baseline, report::report& r, const s
 int run_gate() {
   auto cfg = load(opts.config);
   if (opts.out_dir.empty()) throw usage_error("--out-dir is required");
+  criteria::for_stage(opts.stage);  // an unknown stage is a usage error, before anything is measured
   // Read the baseline before measuring, so a bad file stops the run at once.
   std::optional<compare::input> baseline;
   if (!opts.baseline.empty()) {
