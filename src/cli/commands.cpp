@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <fstream>
@@ -125,6 +127,28 @@ report::report new_report(const config& cfg, std::string command) {
   return r;
 }
 
+/// Refuses, before anything is measured, an output the run could not write
+/// at its end: `--out` that is a directory (or a folder `--out-dir` that is
+/// not), a path through a regular file, a folder without write permission.
+void check_output(const std::string& option, const std::string& out, bool folder) {
+  if (out.empty() || out == "-") return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p = out;
+  const auto st = fs::status(p, ec);
+  if (fs::exists(st)) {
+    if (!folder && fs::is_directory(st)) throw error(option + " " + out + ": is a directory");
+    if (folder && !fs::is_directory(st)) throw error(option + " " + out + ": is not a directory");
+  }
+  // The nearest existing folder it goes in (or is) must be a writable folder.
+  fs::path at = folder && fs::is_directory(st) ? p : p.parent_path();
+  if (at.empty()) at = ".";
+  while (!fs::exists(fs::status(at, ec)) && at.has_parent_path() && at != at.parent_path()) at = at.parent_path();
+  if (!fs::is_directory(fs::status(at, ec))) throw error(option + " " + out + ": " + at.string() + " is not a directory");
+  if (::access(at.c_str(), W_OK | X_OK) != 0)
+    throw error(option + " " + out + ": cannot write in " + at.string() + ": " + std::strerror(errno));
+}
+
 void write_report(const report::report& r, const std::string& out) {
   if (out.empty()) return;
   report::write_atomic(out, report::render_json(r));
@@ -154,6 +178,7 @@ void check_bench_targets(const config& cfg) {
 
 int run_bench() {
   auto cfg = load(opts.config);
+  check_output("--out", opts.out, false);
   check_bench_targets(cfg);
   auto r = new_report(cfg, "bench");
   r.kind = "measurements";
@@ -190,6 +215,7 @@ void validate_into(const config& cfg, report::report& r, std::vector<report::mea
 
 int run_validate() {
   auto cfg = load(opts.config);
+  check_output("--out", opts.out, false);
   auto r = new_report(cfg, "validate");
   std::vector<report::measurement> given;
   if (!opts.measurements.empty()) given = report::read_report(opts.measurements).measurements;
@@ -317,6 +343,7 @@ int run_gate() {
   auto cfg = load(opts.config);
   if (opts.out_dir.empty()) throw usage_error("--out-dir is required");
   criteria::for_stage(opts.stage);  // an unknown stage is a usage error, before anything is measured
+  check_output("--out-dir", opts.out_dir, true);
   // Read the baseline before measuring, so a bad file stops the run at once.
   std::optional<compare::input> baseline;
   if (!opts.baseline.empty()) {
