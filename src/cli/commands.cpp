@@ -397,9 +397,7 @@ monitor::check_options soak_checks(const config& cfg, const std::string& default
   // the flag, else from services.online's setting; --pm2-home alone means
   // `<app.pm2_command> jlist`.
   c.pm2_command = split_command(soak.pm2_command);
-  if (const auto& s = cfg.criteria.find("services.online");
-      c.pm2_command.empty() && s != cfg.criteria.end() && s->contains("command"))
-    c.pm2_command = (*s)["command"].get<std::vector<std::string>>();
+  if (c.pm2_command.empty()) c.pm2_command = criteria::pm2_command(cfg);
   if (c.pm2_command.empty() && !soak.pm2_home.empty()) c.pm2_command = {cfg.app.pm2_command, "jlist"};
   c.pm2_home = soak.pm2_home;
   return c;

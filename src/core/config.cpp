@@ -1,7 +1,9 @@
 #include "core/config.hpp"
 
 #include <boost/url/parse.hpp>
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -99,6 +101,27 @@ struct reader {
       fail(place, "expected an integer");
     }
     if (v < lo || v > hi) fail(place, "out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+
+  /// A number from `lo` to `hi`: a JSON number, or a string holding one (${VAR}).
+  double number(const json& j, std::string_view place, double lo, double hi, std::string_view expected) const {
+    double v = 0;
+    if (j.is_number()) {
+      v = j.get<double>();
+    } else if (j.is_string()) {
+      auto s = str(j, place);
+      std::size_t used = 0;
+      try {
+        v = std::stod(s, &used);
+      } catch (...) {
+        used = 0;
+      }
+      if (used == 0 || used != s.size()) fail(place, std::string(expected) + ", got " + shown(j));
+    } else {
+      fail(place, expected);
+    }
+    if (!std::isfinite(v) || v < lo || v > hi) fail(place, expected);
     return v;
   }
 
@@ -225,6 +248,44 @@ target read_target(const std::string& name, const json& j, std::string_view plac
   }
   if (j.contains("socks5")) t.socks5 = read_socks5(j["socks5"], reader::join(place, "socks5"), r);
   return t;
+}
+
+/// One criterion's settings; `place` is `criteria."ID"`. Each key has one
+/// type, checked (and ${VAR}-expanded) here; which keys the criterion reads
+/// is checked against its definition by criteria::check_settings.
+criterion_settings read_criterion(const json& v, const std::string& place, const reader& r) {
+  r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms",
+                         "max_disk_pct", "path", "command", "note", "recheck_ms"});
+  auto at = [&](std::string_view key) { return reader::join(place, key); };
+  constexpr double any = std::numeric_limits<double>::max();
+  criterion_settings s;
+  for (const auto& [k, _] : v.items()) s.keys.push_back(k);
+  if (v.contains("threshold")) s.threshold = r.number(v["threshold"], at("threshold"), -any, any, "expected a number");
+  if (v.contains("waive")) {
+    s.waive = r.str(v["waive"], at("waive"));
+    if (!has_words(s.waive)) r.fail(at("waive"), "a waiver needs a written reason");
+  }
+  if (v.contains("enabled")) s.enabled = r.boolean(v["enabled"], at("enabled"));
+  if (v.contains("severity")) s.severity = r.str(v["severity"], at("severity"));
+  if (v.contains("target")) s.target = r.str(v["target"], at("target"));
+  if (v.contains("path")) s.path = r.str(v["path"], at("path"));
+  if (v.contains("note")) s.note = r.str(v["note"], at("note"));
+  if (v.contains("max_error_ratio"))
+    s.max_error_ratio = r.number(v["max_error_ratio"], at("max_error_ratio"), 0, 1, "expected a number from 0 to 1");
+  if (v.contains("max_ms")) s.max_ms = r.number(v["max_ms"], at("max_ms"), 0, any, "expected milliseconds, a number >= 0");
+  if (v.contains("max_disk_pct"))
+    s.max_disk_pct = r.number(v["max_disk_pct"], at("max_disk_pct"), 0, 100, "expected a percent from 0 to 100");
+  if (v.contains("recheck_ms"))
+    s.recheck = std::chrono::milliseconds(r.integer(v["recheck_ms"], at("recheck_ms"), 0, 86400000));
+  // A command is an argument vector, run without a shell: "pm2 jlist" is
+  // split at spaces, ["/opt/my pm2", "jlist"] is taken as it is.
+  if (v.contains("command")) {
+    s.command = v["command"].is_string() ? split_command(r.str(v["command"], at("command")))
+                                         : r.strings(v["command"], at("command"));
+    if (s.command.empty() || s.command[0].empty())
+      r.fail(at("command"), "expected a command: \"program arg ...\" or [\"program\", \"arg\", ...]");
+  }
+  return s;
 }
 
 app_settings read_app(const json& j, const reader& r) {
@@ -432,40 +493,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
   if (j.contains("app")) c.app = read_app(j["app"], r);
   if (j.contains("criteria")) {
     if (!j["criteria"].is_object()) r.fail("criteria", "expected an object keyed by criterion id");
-    for (auto& [id, v] : j["criteria"].items()) {
-      auto place = "criteria." + id;
-      r.only_keys(v, place, {"threshold", "waive", "enabled", "severity", "target", "max_error_ratio", "max_ms", "path", "command", "note", "recheck_ms"});
-      if (v.contains("waive") && (!v["waive"].is_string() || !has_words(v["waive"].get<std::string>())))
-        r.fail(place + ".waive", "a waiver needs a written reason");
-      if (v.contains("threshold") && !v["threshold"].is_number()) r.fail(place + ".threshold", "expected a number");
-      if (v.contains("recheck_ms") && (!v["recheck_ms"].is_number_integer() || v["recheck_ms"].get<std::int64_t>() < 0))
-        r.fail(place + ".recheck_ms", "expected milliseconds, a whole number >= 0");
-    }
-    c.criteria = j["criteria"];
-    // Each setting has one type, checked (and ${VAR}-expanded) here, before
-    // anything runs; ids and severities are checked against the criteria
-    // themselves by criteria::check_settings.
-    for (auto& [id, v] : c.criteria.items()) {
-      const std::string prefix = "criteria." + id + ".";  // a lambda may not capture a structured binding (clang)
-      auto at = [&](const char* key) { return prefix + key; };
-      if (v.contains("enabled")) v["enabled"] = r.boolean(v["enabled"], at("enabled"));
-      for (const char* key : {"severity", "target", "path", "note"})
-        if (v.contains(key)) v[key] = r.str(v[key], at(key));
-      if (v.contains("max_error_ratio") && (!v["max_error_ratio"].is_number() || v["max_error_ratio"].get<double>() < 0 ||
-                                             v["max_error_ratio"].get<double>() > 1))
-        r.fail(at("max_error_ratio"), "expected a number from 0 to 1");
-      if (v.contains("max_ms") && (!v["max_ms"].is_number() || v["max_ms"].get<double>() < 0))
-        r.fail(at("max_ms"), "expected a number >= 0");
-      // A command is an argument vector, run without a shell: "pm2 jlist" is
-      // split at spaces, ["/opt/my pm2", "jlist"] is taken as it is.
-      if (v.contains("command")) {
-        std::vector<std::string> argv =
-            v["command"].is_string() ? split_command(r.str(v["command"], at("command"))) : r.strings(v["command"], at("command"));
-        if (argv.empty() || argv[0].empty())
-          r.fail(at("command"), "expected a command: \"program arg ...\" or [\"program\", \"arg\", ...]");
-        v["command"] = argv;
-      }
-    }
+    for (auto& [id, v] : j["criteria"].items()) c.criteria[id] = read_criterion(v, "criteria.\"" + id + "\"", r);
   }
   return c;
 }

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,6 +136,25 @@ struct app_settings {
   std::chrono::milliseconds ai_max{15000};         ///< upper end of that window
 };
 
+/// One criterion's settings (`criteria."ID"` in the config), typed when the
+/// config is read. Which of them a criterion reads is its definition's
+/// business: criteria::check_settings refuses the rest before anything runs.
+struct criterion_settings {
+  std::optional<double> threshold;        ///< in the criterion's threshold unit (README's criteria table)
+  std::string waive;                      ///< a written reason: anything but a pass counts as waived
+  bool enabled = true;                    ///< false: the criterion is skipped
+  std::string severity;                   ///< primary, secondary or info; empty: the definition's
+  std::string target;                     ///< target it runs against; empty: the stage's
+  std::optional<double> max_error_ratio;  ///< latency criteria: fraction of failed samples tolerated (0 to 1)
+  std::optional<double> max_ms;           ///< redis.latency: limit of the slowest PING, ms
+  std::optional<double> max_disk_pct;     ///< host.resources: limit of the disk used, percent
+  std::string path;                       ///< host.resources: the filesystem; host.hardening: sshd_config
+  std::vector<std::string> command;       ///< an argument vector, run without a shell
+  std::optional<std::chrono::milliseconds> recheck;  ///< db.content.parity: `recheck_ms`
+  std::string note;                       ///< why the config differs from the plan (shown in the detail)
+  std::vector<std::string> keys;          ///< the keys the file set, in its order
+};
+
 /// The whole configuration.
 struct config {
   std::filesystem::path file;        ///< where it was loaded from
@@ -145,7 +166,8 @@ struct config {
   cutover::sampling sampling;
   cutover::expectations expect;
   app_settings app;
-  nlohmann::json criteria = nlohmann::json::object();  ///< per-criterion overrides and waivers
+  /// Per-criterion settings and waivers, by criterion id.
+  std::map<std::string, criterion_settings, std::less<>> criteria;
 
   /// The target named `name`, or nullptr.
   const target* find(std::string_view name) const;

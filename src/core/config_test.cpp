@@ -69,7 +69,7 @@ TEST(config, errors_name_file_and_place) {
             "cfg.json: targets.a.postgres.port: out of range [1, 65535]");
   EXPECT_EQ(error_of(R"({"targets": {"a": {"redis": "http://x"}}})"), "cfg.json: targets.a.redis: expected a redis:// URL");
   EXPECT_EQ(error_of(R"({"targets": {"a": {}}, "criteria": {"db.reachable": {"waive": ""}}})"),
-            "cfg.json: criteria.db.reachable.waive: a waiver needs a written reason");
+            "cfg.json: criteria.\"db.reachable\".waive: a waiver needs a written reason");
   auto malformed = error_of("{\"targets\": {\"a\": {}},\n }");
   EXPECT_EQ(malformed.rfind("cfg.json: malformed JSON at line 2", 0), 0u) << malformed;
   EXPECT_EQ(malformed.find('\n'), std::string::npos);

@@ -20,8 +20,7 @@ using json = nlohmann::json;
 /// The target the app runs on: the criterion's `target` setting, else
 /// app.target, else the stage's target.
 std::string app_target(const context& ctx, std::string_view id) {
-  const auto& s = ctx.settings(id);
-  if (s.contains("target") && s["target"].is_string()) return s["target"].get<std::string>();
+  if (const auto& t = ctx.settings(id).target; !t.empty()) return t;
   return ctx.cfg.app.target.empty() ? ctx.target_for(id) : ctx.cfg.app.target;
 }
 
@@ -75,13 +74,11 @@ void eval_api_health(const context& ctx, criterion_result& out) {
 void eval_services_online(const context& ctx, criterion_result& out) {
   const auto& app = ctx.cfg.app;
   const auto& s = ctx.settings(out.id);
-  auto max_restarts = s.contains("threshold") ? static_cast<std::int64_t>(ctx.threshold(*find(out.id))) : app.max_restarts;
-  // `command` (an argument vector, also read by `cutover monitor`) replaces `<pm2_command> jlist`.
-  std::vector<std::string> command;
-  if (s.contains("command")) command = s["command"].get<std::vector<std::string>>();
+  auto max_restarts = s.threshold ? static_cast<std::int64_t>(*s.threshold) : app.max_restarts;
   out.threshold = max_restarts;
   std::string text;
-  auto r = e2e::run_pm2_jlist(e2e::pm2_query_of(app, command), ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command),
+  // `command` (an argument vector, also read by `cutover monitor`) replaces `<pm2_command> jlist`.
+  auto r = e2e::run_pm2_jlist(e2e::pm2_query_of(app, pm2_command(ctx.cfg)), ctx.within_run(ctx.cfg.timeouts.connect + ctx.cfg.timeouts.command),
                               text);
   if (!r.ok()) {
     out.status = status::fail;
@@ -110,7 +107,7 @@ void eval_services_online(const context& ctx, criterion_result& out) {
 // --- end to end -----------------------------------------------------------------
 
 void eval_e2e_reply(const context& ctx, criterion_result& out) {
-  double limit_ns = ctx.threshold(*find(out.id)) * 1e9;
+  auto limit_ns = static_cast<double>(ctx.threshold_duration(*find(out.id)).count());
   out.threshold = static_cast<std::int64_t>(limit_ns);
   out.unit = "ns";
   const auto* m = e2e_measurement(ctx, out, "e2e.message");
@@ -214,22 +211,23 @@ void eval_e2e_context(const context& ctx, criterion_result& out) {
 
 void add_app_checks(std::vector<definition>& d) {
   using report::severity;
+  using enum threshold_unit;
   d.push_back({"api.health", "/health, /api/health/database and /api/health/redis answer 200 {\"status\":\"ok\"}",
-               {"all"}, severity::primary, "", "", 0, "", nullptr, eval_api_health});
+               {"all"}, severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_api_health});
   d.push_back({"services.online", "PM2 shows the plan's services online, restarts within the limit", {"all"},
-               severity::primary, "", "<=", 0, "restarts", nullptr, eval_services_online});
+               severity::primary, "", "<=", 0, count, "restarts", {"threshold", "command"}, nullptr, eval_services_online});
   d.push_back({"e2e.reply", "A test message gets a reply within 15 s (slowest of the sequential pass)", {"all"},
-               severity::primary, "e2e.message", "<=", 15.0, "ns",
+               severity::primary, "e2e.message", "<=", 15.0, s, "ns", {"threshold", "target"},
                [](const context& c) { return e2e_needs(c, "e2e.reply", {"e2e.message"}); }, eval_e2e_reply});
   d.push_back({"e2e.success_rate", "More than 98% of the test messages are answered", {"all"}, severity::primary,
-               "e2e.message", ">", 98.0, "%",
+               "e2e.message", ">", 98.0, pct, "%", {"threshold", "target"},
                [](const context& c) { return e2e_needs(c, "e2e.success_rate", {"e2e.message", "e2e.message.concurrent"}); },
                eval_e2e_success_rate});
   d.push_back({"e2e.ai_time", "AI processing time (BullMQ job, p50) within the window (plan: 9-15 s)", {"all"},
-               severity::secondary, "e2e.processing", "", 0, "ns",
+               severity::secondary, "e2e.processing", "", 0, none, "ns", {"target"},
                [](const context& c) { return e2e_needs(c, "e2e.ai_time", {"e2e.processing"}); }, eval_e2e_ai_time});
   d.push_back({"e2e.context", "A second message sees the first one's context (Redis context:<phone>)", {"all"},
-               severity::primary, "", "", 0, "", nullptr, eval_e2e_context});
+               severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_e2e_context});
 }
 
 }  // namespace cutover::criteria

@@ -1,6 +1,7 @@
 #include "criteria/criteria.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/error.hpp"
@@ -31,20 +32,51 @@ void context::give_up(std::string_view area, std::string_view target, std::strin
   if (given_up) given_up->try_emplace(std::string(area) + "/" + std::string(target), std::move(why));
 }
 
-const nlohmann::json& context::settings(std::string_view id) const {
-  static const nlohmann::json empty = nlohmann::json::object();
-  auto it = cfg.criteria.find(std::string(id));
-  return it == cfg.criteria.end() ? empty : *it;
+std::string_view to_string(threshold_unit u) { return id_of(threshold_units, u, "-"); }
+
+namespace {
+
+/// Nanoseconds in one of a time unit; 0 for a unit that is not a time.
+double ns_per(threshold_unit u) {
+  switch (u) {
+    case threshold_unit::ms: return 1e6;
+    case threshold_unit::s: return 1e9;
+    case threshold_unit::min: return 60e9;
+    default: return 0;
+  }
 }
 
-double context::threshold(const definition& d) const {
-  const auto& s = settings(d.id);
-  return s.contains("threshold") ? s["threshold"].get<double>() : d.default_threshold;
+double require_time_unit(threshold_unit u) {
+  const double ns = ns_per(u);
+  if (ns == 0) throw error("threshold unit '" + std::string(to_string(u)) + "' is not a time");
+  return ns;
+}
+
+}  // namespace
+
+std::chrono::nanoseconds to_duration(threshold_unit u, double value) {
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(value * require_time_unit(u))));
+}
+
+double from_duration(threshold_unit u, std::chrono::nanoseconds d) {
+  return static_cast<double>(d.count()) / require_time_unit(u);
+}
+
+const criterion_settings& context::settings(std::string_view id) const {
+  static const criterion_settings none;
+  auto it = cfg.criteria.find(id);
+  return it == cfg.criteria.end() ? none : it->second;
+}
+
+double context::threshold(const definition& d) const { return settings(d.id).threshold.value_or(d.default_threshold); }
+
+std::chrono::nanoseconds context::threshold_duration(const definition& d) const {
+  return to_duration(d.threshold_in, threshold(d));
 }
 
 std::string context::target_for(std::string_view id) const {
   const auto& s = settings(id);
-  if (s.contains("target") && s["target"].is_string()) return s["target"].get<std::string>();
+  if (!s.target.empty()) return s.target;
   return stage == "db-migration" ? "tunnel" : "private";
 }
 
@@ -85,28 +117,64 @@ report::criterion_result result_for(std::string_view id, std::string_view stage,
   return r;
 }
 
+namespace {
+
+/// A setting a criterion once read under another name: the old name is
+/// refused with the new one (README, "Criteria settings that moved").
+struct moved_setting {
+  std::string_view id;
+  std::string_view old_key;
+  std::string_view hint;
+};
+constexpr moved_setting moved_settings[] = {
+    {"host.resources", "max_ms",
+     "was the disk limit in percent; write it as max_disk_pct (the same number: percent of the disk used)"},
+};
+
+}  // namespace
+
 void check_settings(const config& cfg) {
-  auto fail = [&](const std::string& place, const std::string& why) {
-    throw config_error(cfg.file.string() + ": criteria." + place + ": " + why);
+  auto fail = [&](std::string_view id, std::string_view key, const std::string& why) {
+    throw config_error(cfg.file.string() + ": criteria.\"" + std::string(id) + "\"" +
+                       (key.empty() ? "" : "." + std::string(key)) + ": " + why);
   };
-  for (const auto& [id, s] : cfg.criteria.items()) {
-    if (!find(id)) {
-      std::string known;
-      for (const auto& d : all()) known += (known.empty() ? "" : ", ") + d.id;
-      fail(id, "unknown criterion (one of: " + known + ")");
+  auto list = [](const auto& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+    return out;
+  };
+  static const std::vector<std::string> every_criterion_reads{"enabled", "severity", "waive", "note"};
+  for (const auto& [id, s] : cfg.criteria) {
+    const auto* d = find(id);
+    if (!d) {
+      std::vector<std::string> known;
+      for (const auto& k : all()) known.push_back(k.id);
+      fail(id, "", "unknown criterion (one of: " + list(known) + ")");
     }
-    if (s.contains("severity") &&
-        !(s["severity"].is_string() && report::severity_from_string(s["severity"].get<std::string>())))
-      fail(id + ".severity", "expected primary, secondary or info");
+    if (!s.severity.empty() && !report::severity_from_string(s.severity))
+      fail(id, "severity", "expected primary, secondary or info");
+    for (const auto& key : s.keys) {
+      auto reads = [&](const std::vector<std::string>& keys) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
+      if (reads(every_criterion_reads) || reads(d->settings)) continue;
+      for (const auto& m : moved_settings)
+        if (m.id == id && m.old_key == key) fail(id, key, std::string(m.hint));
+      auto settings = every_criterion_reads;
+      settings.insert(settings.end(), d->settings.begin(), d->settings.end());
+      fail(id, key, "not a setting of " + id + " (it reads: " + list(settings) + ")");
+    }
   }
+}
+
+std::vector<std::string> pm2_command(const config& cfg) {
+  auto it = cfg.criteria.find("services.online");
+  return it == cfg.criteria.end() ? std::vector<std::string>{} : it->second.command;
 }
 
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx) {
   std::vector<need> out;
   for (const auto* d : ds) {
     if (!d->needs) continue;
-    const auto& s = ctx.settings(d->id);
-    if (s.contains("enabled") && s["enabled"].is_boolean() && !s["enabled"].get<bool>()) continue;
+    if (!ctx.settings(d->id).enabled) continue;
     for (auto& n : d->needs(ctx))
       if (std::none_of(out.begin(), out.end(), [&](const need& x) { return x.metric == n.metric && x.target == n.target; }))
         out.push_back(std::move(n));
@@ -124,14 +192,14 @@ report::criterion_result evaluate(const definition& d, const context& ctx) {
   r.op = d.op;
   r.unit = d.unit;
   const auto& s = ctx.settings(d.id);
-  if (s.contains("severity")) {
-    auto sev = s["severity"].is_string() ? report::severity_from_string(s["severity"].get<std::string>()) : std::nullopt;
-    if (!sev) throw config_error("criteria." + d.id + ".severity: expected primary, secondary or info");
+  if (!s.severity.empty()) {
+    auto sev = report::severity_from_string(s.severity);
+    if (!sev) throw config_error("criteria.\"" + d.id + "\".severity: expected primary, secondary or info");
     r.severity = *sev;
   }
   if (!d.op.empty()) r.threshold = ctx.threshold(d);
   auto t0 = std::chrono::steady_clock::now();
-  if (s.contains("enabled") && s["enabled"].is_boolean() && !s["enabled"].get<bool>()) {
+  if (!s.enabled) {
     r.status = report::status::skipped;
     r.detail = "disabled in the config";
   } else if (std::chrono::steady_clock::now() > ctx.deadline) {
@@ -146,14 +214,12 @@ report::criterion_result evaluate(const definition& d, const context& ctx) {
     }
   }
   // A note in the config says why a threshold or switch differs from the plan.
-  if (s.contains("note") && s["note"].is_string())
-    r.detail += (r.detail.empty() ? "" : " ") + std::string("[config: ") + s["note"].get<std::string>() + "]";
+  if (!s.note.empty()) r.detail += (r.detail.empty() ? "" : " ") + std::string("[config: ") + s.note + "]";
   r.detail = scrub(r.detail);
   r.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // A waiver turns anything but a pass into "waived", with its reason shown.
-  if (s.contains("waive") && s["waive"].is_string() && has_words(s["waive"].get<std::string>()) &&
-      r.status != report::status::pass) {
-    r.waiver = s["waive"].get<std::string>();
+  if (has_words(s.waive) && r.status != report::status::pass) {
+    r.waiver = s.waive;
     r.detail = "was " + std::string(report::to_string(r.status)) + (r.detail.empty() ? "" : ": " + r.detail);
     r.status = report::status::waived;
   }

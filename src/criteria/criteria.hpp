@@ -3,6 +3,7 @@
 /// default threshold, evaluation), serving both `cutover validate` and the
 /// CTest tests in validate/. Thresholds come from the config, with the
 /// plan's values as defaults.
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "core/named.hpp"
 #include "report/report.hpp"
 
 namespace cutover::criteria {
@@ -24,6 +26,26 @@ struct need {
   std::string metric;
   std::string target;
 };
+
+/// The unit a criterion's `threshold` is written in, in the config and in
+/// README's criteria table.
+enum class threshold_unit { none, ms, s, min, pct, ratio, count };
+
+/// Names of the threshold units, as README's criteria table writes them.
+inline constexpr std::array<named<threshold_unit>, 7> threshold_units{{{threshold_unit::none, "-", ""},
+                                                                       {threshold_unit::ms, "ms", ""},
+                                                                       {threshold_unit::s, "s", ""},
+                                                                       {threshold_unit::min, "min", ""},
+                                                                       {threshold_unit::pct, "%", ""},
+                                                                       {threshold_unit::ratio, "ratio", ""},
+                                                                       {threshold_unit::count, "count", ""}}};
+
+/// The unit's name ("ms", "%", "-" for none).
+std::string_view to_string(threshold_unit u);
+/// A duration in a time unit (ms, s, min); throws cutover::error for another unit.
+std::chrono::nanoseconds to_duration(threshold_unit u, double value);
+/// A duration as a number of a time unit (ms, s, min); throws cutover::error for another unit.
+double from_duration(threshold_unit u, std::chrono::nanoseconds d);
 
 struct definition;
 
@@ -48,10 +70,12 @@ struct context {
 
   /// The measurement, or nullptr when it was not made.
   const report::measurement* find(std::string_view metric, std::string_view target) const;
-  /// The override object for a criterion in the config (may be empty).
-  const nlohmann::json& settings(std::string_view id) const;
-  /// Numeric threshold: config override or the default.
+  /// The criterion's settings in the config (defaults when it has none).
+  const criterion_settings& settings(std::string_view id) const;
+  /// Numeric threshold in the definition's threshold unit: config override or the default.
   double threshold(const definition& d) const;
+  /// The threshold of a criterion whose unit is a time (ms, s, min), as a duration.
+  std::chrono::nanoseconds threshold_duration(const definition& d) const;
   /// Target name a criterion runs against: config override, else the stage's
   /// database target ("tunnel" for db-migration, "private" after).
   std::string target_for(std::string_view id) const;
@@ -68,8 +92,12 @@ struct definition {
   report::severity severity = report::severity::primary;
   std::string metric;                ///< metric id it reads ("" for checks)
   std::string op;                    ///< comparison shown in the report
-  double default_threshold = 0;      ///< the plan's value
-  std::string unit;
+  double default_threshold = 0;      ///< the plan's value, in `threshold_in`
+  threshold_unit threshold_in = threshold_unit::none;  ///< the unit `threshold` is written in (config, README)
+  std::string unit;                  ///< unit of the result's measured value and threshold ("ns" for times)
+  /// Settings it reads besides enabled, severity, waive and note (which every
+  /// criterion takes): "threshold", "target", "max_ms", ...; any other is refused.
+  std::vector<std::string> settings;
   /// Measurements it needs for a stage (validate runs them before evaluating).
   std::function<std::vector<need>(const context&)> needs;
   /// Fills status, measured, threshold and detail of `out`. May throw only
@@ -96,8 +124,13 @@ report::criterion_result result_for(std::string_view id, std::string_view stage,
 
 /// Checks the config's `criteria` settings against the registered criteria
 /// before anything runs: every id is a criterion, every severity a known
-/// one. Throws config_error "FILE: criteria.ID...: why".
+/// one, every setting one the criterion reads. Throws config_error
+/// `FILE: criteria."ID".KEY: why`.
 void check_settings(const config& cfg);
+
+/// The PM2 command of services.online's `command` setting (an argument
+/// vector), or empty; `cutover monitor` checks PM2 with the same command.
+std::vector<std::string> pm2_command(const config& cfg);
 
 /// The measurements a set of criteria needs, grouped for one bench run.
 std::vector<need> needs_of(const std::vector<const definition*>& ds, const context& ctx);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <map>
+
 #include "core/error.hpp"
 
 using namespace cutover;
@@ -181,7 +185,7 @@ TEST(criteria, unreachable_database_fails_db_reachable_with_a_clear_detail) {
 }
 
 TEST(criteria, host_resources_thresholds_come_from_the_config) {
-  auto roomy = lab_like(R"({"host.resources": {"threshold": 100, "max_ms": 100}})");
+  auto roomy = lab_like(R"({"host.resources": {"threshold": 100, "max_disk_pct": 100}})");
   auto r = run(roomy, "host.resources", {});
   EXPECT_EQ(r.status, status::pass) << r.detail;
   EXPECT_TRUE(r.measured.contains("memory_used_pct"));
@@ -239,11 +243,11 @@ TEST(criteria, settings_are_checked_against_the_registered_criteria_before_anyth
   };
   EXPECT_EQ(error_of(R"({"db.latency.private": {"threshold": 2}, "db.reachable": {"severity": "info"}})"), "no error");
   auto unknown = error_of(R"({"db.latncy.private": {"threshold": 2}})");
-  EXPECT_EQ(unknown.rfind("unit.json: criteria.db.latncy.private: unknown criterion (one of: ", 0), 0u) << unknown;
+  EXPECT_EQ(unknown.rfind("unit.json: criteria.\"db.latncy.private\": unknown criterion (one of: ", 0), 0u) << unknown;
   // The list is the registry's, so every registered id is in it.
   for (const auto& d : criteria::all()) EXPECT_NE(unknown.find(d.id), std::string::npos) << d.id;
   EXPECT_EQ(error_of(R"({"db.reachable": {"severity": "blocker"}})"),
-            "unit.json: criteria.db.reachable.severity: expected primary, secondary or info");
+            "unit.json: criteria.\"db.reachable\".severity: expected primary, secondary or info");
 }
 
 TEST(criteria, a_setting_of_the_wrong_type_is_a_config_error_not_ignored) {
@@ -256,12 +260,91 @@ TEST(criteria, a_setting_of_the_wrong_type_is_a_config_error_not_ignored) {
     return "no error";
   };
   EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"enabled": "nope"}})"),
-            "unit.json: criteria.db.latency.tunnel.enabled: expected true or false");
+            "unit.json: criteria.\"db.latency.tunnel\".enabled: expected true or false");
   EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"max_error_ratio": "x"}})"),
-            "unit.json: criteria.db.latency.tunnel.max_error_ratio: expected a number from 0 to 1");
-  EXPECT_EQ(error_of(R"({"host.resources": {"path": 7}})"), "unit.json: criteria.host.resources.path: expected a string");
+            "unit.json: criteria.\"db.latency.tunnel\".max_error_ratio: expected a number from 0 to 1, got 'x'");
+  EXPECT_EQ(error_of(R"({"host.resources": {"path": 7}})"), "unit.json: criteria.\"host.resources\".path: expected a string");
+  EXPECT_EQ(error_of(R"({"host.resources": {"max_disk_pct": 101}})"),
+            "unit.json: criteria.\"host.resources\".max_disk_pct: expected a percent from 0 to 100");
+  EXPECT_EQ(error_of(R"({"redis.latency": {"max_ms": -1}})"),
+            "unit.json: criteria.\"redis.latency\".max_ms: expected milliseconds, a number >= 0");
+  EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"threshold": "fast"}})"),
+            "unit.json: criteria.\"db.latency.tunnel\".threshold: expected a number, got 'fast'");
   EXPECT_NE(error_of(R"({"services.online": {"command": ""}})").find("expected a command"), std::string::npos);
   // "false" as text is a boolean, and disables like false does.
   auto cfg = lab_like(R"({"db.latency.tunnel": {"enabled": "false"}})");
   EXPECT_EQ(run(cfg, "db.latency.tunnel", {}, "db-migration").status, status::skipped);
+}
+
+TEST(criteria, a_setting_the_criterion_does_not_read_is_refused_naming_what_it_reads) {
+  auto error_of = [](std::string_view criteria_json) -> std::string {
+    try {
+      criteria::check_settings(lab_like(criteria_json));
+    } catch (const config_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(error_of(R"({"redis.latency": {"threshold": 2, "max_ms": 50, "max_error_ratio": 0.1, "target": "private"}})"),
+            "no error");
+  // max_ms is redis.latency's; on db.latency.private it would be silently ignored.
+  EXPECT_EQ(error_of(R"({"db.latency.private": {"max_ms": 5}})"),
+            "unit.json: criteria.\"db.latency.private\".max_ms: not a setting of db.latency.private (it reads: enabled, "
+            "severity, waive, note, threshold, target, max_error_ratio)");
+  // A criterion judged by another command takes its limit from that command's options.
+  EXPECT_NE(error_of(R"({"compare.no_regression": {"threshold": 5}})").find("not a setting of compare.no_regression"),
+            std::string::npos);
+  // host.resources once read its disk limit from max_ms: the old config gets the new name.
+  EXPECT_EQ(error_of(R"({"host.resources": {"max_ms": 60}})"),
+            "unit.json: criteria.\"host.resources\".max_ms: was the disk limit in percent; write it as max_disk_pct "
+            "(the same number: percent of the disk used)");
+  EXPECT_EQ(error_of(R"({"host.resources": {"max_disk_pct": 60, "path": "/"}})"), "no error");
+}
+
+TEST(criteria, a_threshold_is_read_in_its_unit) {
+  using criteria::threshold_unit;
+  EXPECT_EQ(criteria::find("db.latency.private")->threshold_in, threshold_unit::ms);
+  EXPECT_EQ(criteria::find("e2e.reply")->threshold_in, threshold_unit::s);
+  EXPECT_EQ(criteria::find("downtime.window")->threshold_in, threshold_unit::min);
+  EXPECT_EQ(criteria::to_duration(threshold_unit::min, 1.5), std::chrono::seconds(90));
+  EXPECT_EQ(criteria::from_duration(threshold_unit::s, std::chrono::milliseconds(2500)), 2.5);
+  EXPECT_THROW(criteria::to_duration(threshold_unit::pct, 1), error);
+  // 2 in the config is 2 ms for db.latency.private: a 1.5 ms p50 passes, a 2.5 ms one fails.
+  auto cfg = lab_like(R"({"db.latency.private": {"threshold": 2}})");
+  auto pass = run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 1'500'000, 1000)});
+  EXPECT_EQ(pass.status, status::pass) << pass.detail;
+  EXPECT_EQ(pass.threshold, 2'000'000) << "the report's threshold is in the result's unit, ns";
+  auto fail = run(cfg, "db.latency.private", {fake("pg.query.select1", "private", 2'500'000, 1000)});
+  EXPECT_EQ(fail.status, status::fail) << fail.detail;
+}
+
+TEST(criteria, readme_criteria_table_gives_each_threshold_with_the_unit_the_code_reads) {
+  std::ifstream in(CUTOVER_SOURCE_DIR "/README.md");
+  ASSERT_TRUE(in) << "README.md";
+  std::map<std::string, std::string> cells;  // id -> the threshold cell
+  std::string line;
+  while (std::getline(in, line)) {
+    // | `id` | stage | severity | passes when | threshold (unit, default) | other settings |
+    if (!line.starts_with("| `")) continue;
+    std::vector<std::string> cols;
+    std::size_t at = 1;
+    for (auto bar = line.find(" | ", at); bar != std::string::npos; at = bar + 3, bar = line.find(" | ", at))
+      cols.push_back(line.substr(at, bar - at));
+    if (cols.size() < 5) continue;
+    auto id = cols[0].substr(cols[0].find('`') + 1);
+    cells[id.substr(0, id.find('`'))] = cols[4];
+  }
+  for (const auto& d : criteria::all()) {
+    if (d.id.starts_with("db.usable.")) continue;  // one row, `db.usable.*`, without a threshold
+    ASSERT_TRUE(cells.contains(d.id)) << d.id << " has no row in README's criteria table";
+    const auto& cell = cells[d.id];
+    const auto unit = std::string(criteria::to_string(d.threshold_in));
+    EXPECT_TRUE(cell.starts_with(unit == "-" ? "-" : "`" + unit + "`")) << d.id << ": '" << cell << "' should start with " << unit;
+    if (d.threshold_in != criteria::threshold_unit::none) {
+      char plan[32];
+      std::snprintf(plan, sizeof plan, "%g", d.default_threshold);
+      EXPECT_NE(cell.find(plan), std::string::npos) << d.id << ": '" << cell << "' should give the plan's " << plan;
+    }
+  }
+  EXPECT_TRUE(cells.contains("db.usable.*"));
 }

@@ -53,8 +53,7 @@ void eval_content(const context& ctx, criterion_result& out) {
   pg::content_options options;
   // Statements aim at a quarter of the statement timeout, so a slow server still finishes each one.
   options.statement_budget = std::max(std::chrono::milliseconds(100), ctx.cfg.timeouts.statement / 4);
-  const auto& s = ctx.settings(out.id);
-  if (s.contains("recheck_ms")) options.recheck_delay = std::chrono::milliseconds(s["recheck_ms"].get<std::int64_t>());
+  if (const auto& recheck = ctx.settings(out.id).recheck) options.recheck_delay = *recheck;
   auto diff = pg::compare_content(db.source, db.target, ctx.cfg.expect.tables, options);
   auto lines = diff.lines();
   if (!diff.status.ok() && lines.empty()) lines.push_back(diff.status.message);
@@ -158,16 +157,18 @@ std::string first_lines(const std::vector<std::string>& lines, std::size_t n) {
 
 void add_data_checks(std::vector<definition>& d) {
   using report::severity;
+  using enum threshold_unit;
   d.push_back({"db.schema.parity", "Tables, columns, types, indexes and constraints: source == target",
-               {"db-migration"}, severity::primary, "", "", 0, "", nullptr, eval_schema});
+               {"db-migration"}, severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_schema});
   d.push_back({"db.rows.parity", "Exact row count per table: source == target", {"db-migration"}, severity::primary, "",
-               "", 0, "", nullptr, eval_rows});
+               "", 0, none, "", {"target"}, nullptr, eval_rows});
   d.push_back({"db.content.parity", "Per-table content hash (chunked, order-independent, canonical jsonb): source == target",
-               {"db-migration"}, severity::primary, "", "", 0, "", nullptr, eval_content});
+               {"db-migration"}, severity::primary, "", "", 0, none, "", {"target", "recheck_ms"}, nullptr, eval_content});
   d.push_back({"baileys.auth", "whatsapp_auth has the company's row and creds is a JSON object", {"db-migration"},
-               severity::primary, "", "", 0, "", nullptr, eval_baileys_auth});
+               severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_baileys_auth});
+  // Its threshold is expect.whatsapp_keys, not a `threshold` setting.
   d.push_back({"baileys.keys", "whatsapp_keys count == expected == source, with every key type", {"db-migration"},
-               severity::primary, "whatsapp_keys", "==", 335, "keys", nullptr, eval_baileys_keys});
+               severity::primary, "whatsapp_keys", "==", 335, none, "keys", {"target"}, nullptr, eval_baileys_keys});
 }
 
 }  // namespace cutover::criteria

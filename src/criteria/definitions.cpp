@@ -45,10 +45,7 @@ pg::session_options pg_options(const context& ctx, const std::string& path) {
   return {ctx.within_run(ctx.cfg.timeouts.connect), ctx.within_run(ctx.cfg.timeouts.statement), path};
 }
 
-double max_error_ratio(const context& ctx, std::string_view id) {
-  const auto& s = ctx.settings(id);
-  return s.contains("max_error_ratio") && s["max_error_ratio"].is_number() ? s["max_error_ratio"].get<double>() : 0.01;
-}
+double max_error_ratio(const context& ctx, std::string_view id) { return ctx.settings(id).max_error_ratio.value_or(0.01); }
 
 /// Shared judgement of a measured latency: present, mostly successful,
 /// enough samples for the percentile, then compared with the threshold.
@@ -112,16 +109,16 @@ const report::measurement* usable(const context& ctx, criterion_result& out, con
   return m;
 }
 
-/// p50 of a metric on a target below a threshold in ms.
-void p50_below(const context& ctx, criterion_result& out, const std::string& metric, const std::string& target,
-               double threshold_ms) {
-  out.threshold = static_cast<std::int64_t>(threshold_ms * 1e6);
+/// p50 of a metric on a target below the criterion's threshold (a time).
+void p50_below(const context& ctx, criterion_result& out, const std::string& metric, const std::string& target) {
+  const auto limit = ctx.threshold_duration(*find(out.id)).count();
+  out.threshold = limit;
   out.unit = "ns";
   const auto* m = usable(ctx, out, metric, target, 50);
   if (!m) return;
   const auto& s = m->summary;
   out.measured = s.p50_ns;
-  out.status = static_cast<double>(s.p50_ns) < threshold_ms * 1e6 ? status::pass : status::fail;
+  out.status = s.p50_ns < limit ? status::pass : status::fail;
   out.detail = "p50 " + report::human_ns(static_cast<double>(s.p50_ns)) + " on " + target + " over " + std::to_string(s.count) +
                " samples";
   if (s.claimed(99)) out.detail += ", p99 " + report::human_ns(static_cast<double>(s.p99_ns));
@@ -189,12 +186,12 @@ void eval_db_auth(const context& ctx, criterion_result& out) {
 // --- latency ----------------------------------------------------------------
 
 void eval_net_private(const context& ctx, criterion_result& out) {
-  p50_below(ctx, out, "net.tcp_connect", ctx.target_for(out.id), ctx.threshold(*find(out.id)));
+  p50_below(ctx, out, "net.tcp_connect", ctx.target_for(out.id));
 }
 
 void eval_db_latency_private(const context& ctx, criterion_result& out) {
   auto name = ctx.target_for(out.id);
-  p50_below(ctx, out, "pg.query.select1", name, ctx.threshold(*find(out.id)));
+  p50_below(ctx, out, "pg.query.select1", name);
   // A private-network figure must not have gone through the tunnel.
   const auto* m = ctx.find("pg.query.select1", name);
   const auto* tunnel = ctx.cfg.find("tunnel");
@@ -208,7 +205,7 @@ void eval_db_latency_private(const context& ctx, criterion_result& out) {
 }
 
 void eval_db_latency_tunnel(const context& ctx, criterion_result& out) {
-  p50_below(ctx, out, "pg.query.select1", "tunnel", ctx.threshold(*find(out.id)));
+  p50_below(ctx, out, "pg.query.select1", "tunnel");
 }
 
 void eval_db_latency_improvement(const context& ctx, criterion_result& out) {
@@ -234,19 +231,18 @@ void eval_db_latency_improvement(const context& ctx, criterion_result& out) {
 void eval_redis_latency(const context& ctx, criterion_result& out) {
   auto name = ctx.target_for(out.id);
   out.unit = "ns";
-  double mean_ms = ctx.threshold(*find(out.id));
-  const auto& s = ctx.settings(out.id);
-  double max_ms = s.contains("max_ms") && s["max_ms"].is_number() ? s["max_ms"].get<double>() : 5.0;
-  out.threshold = {{"mean_ns", static_cast<std::int64_t>(mean_ms * 1e6)}, {"max_ns", static_cast<std::int64_t>(max_ms * 1e6)}};
+  const auto mean_limit = ctx.threshold_duration(*find(out.id)).count();
+  // `max_ms` is in milliseconds whatever the threshold's unit.
+  const auto max_limit = to_duration(threshold_unit::ms, ctx.settings(out.id).max_ms.value_or(5.0)).count();
+  out.threshold = {{"mean_ns", mean_limit}, {"max_ns", max_limit}};
   const auto* m = usable(ctx, out, "redis.ping", name, 50);
   if (!m) return;
   auto mean = static_cast<std::int64_t>(m->summary.mean_ns);
   out.measured = {{"mean_ns", mean}, {"max_ns", m->summary.max_ns}};
-  bool ok = static_cast<double>(mean) < mean_ms * 1e6 && static_cast<double>(m->summary.max_ns) < max_ms * 1e6;
-  out.status = ok ? status::pass : status::fail;
+  out.status = mean < mean_limit && m->summary.max_ns < max_limit ? status::pass : status::fail;
   out.detail = "PING mean " + report::human_ns(m->summary.mean_ns) + ", max " + report::human_ns(static_cast<double>(m->summary.max_ns)) +
-               " over " + std::to_string(m->summary.count) + " samples (need mean < " + report::human_ns(mean_ms * 1e6) +
-               ", max < " + report::human_ns(max_ms * 1e6) + ")";
+               " over " + std::to_string(m->summary.count) + " samples (need mean < " +
+               report::human_ns(static_cast<double>(mean_limit)) + ", max < " + report::human_ns(static_cast<double>(max_limit)) + ")";
 }
 
 // --- redis, proxy -----------------------------------------------------------
@@ -375,9 +371,9 @@ void eval_env_required(const context& ctx, criterion_result& out) {
 
 void eval_host_resources(const context& ctx, criterion_result& out) {
   const auto& s = ctx.settings(out.id);
-  std::string path = s.contains("path") ? s["path"].get<std::string>() : "/";
+  std::string path = s.path.empty() ? "/" : s.path;
   double mem_limit = ctx.threshold(*find(out.id));
-  double disk_limit = s.contains("max_ms") ? s["max_ms"].get<double>() : 50.0;  // reuse: disk percent
+  double disk_limit = s.max_disk_pct.value_or(50.0);
   auto host = read_host(path);
   double disk = host.disk_used_pct;
   double mem = host.mem_used_pct;
@@ -393,9 +389,8 @@ void eval_host_resources(const context& ctx, criterion_result& out) {
 
 /// The `command` setting (an argument vector) exits 0; by default `ufw
 /// status` says active or `nft list ruleset` has an input hook. No shell.
-bool firewall_active(const json& settings, std::chrono::milliseconds timeout) {
-  if (settings.contains("command"))
-    return run_process({settings["command"].get<std::vector<std::string>>(), {}, timeout}).status.ok();
+bool firewall_active(const criterion_settings& settings, std::chrono::milliseconds timeout) {
+  if (!settings.command.empty()) return run_process({settings.command, {}, timeout}).status.ok();
   auto ufw = run_process({{"ufw", "status"}, {}, timeout});
   if (ufw.status.ok() && ufw.out.find("Status: active") != std::string::npos) return true;
   auto nft = run_process({{"nft", "list", "ruleset"}, {}, timeout});
@@ -416,7 +411,7 @@ void eval_host_hardening(const context& ctx, criterion_result& out) {
     }
   }
   const auto& s = ctx.settings(out.id);
-  std::string sshd = s.contains("path") ? s["path"].get<std::string>() : "/etc/ssh/sshd_config";
+  std::string sshd = s.path.empty() ? "/etc/ssh/sshd_config" : s.path;
   std::ifstream in(sshd);
   if (!in) {
     problems.push_back("cannot read " + sshd);
@@ -447,8 +442,7 @@ void eval_host_hardening(const context& ctx, criterion_result& out) {
 /// the whole service. Their numbers live in the measurement's workload.
 const report::measurement* series_measurement(const context& ctx, const criterion_result& out, const char* metric,
                                               std::string& name) {
-  const auto& s = ctx.settings(out.id);
-  name = s.contains("target") && s["target"].is_string() ? s["target"].get<std::string>() : "service";
+  name = ctx.settings(out.id).target.empty() ? "service" : ctx.settings(out.id).target;
   return ctx.find(metric, name);
 }
 
@@ -466,8 +460,7 @@ std::string longest_outage(const json& w) {
 
 // Threshold in minutes (config `threshold`; 15 for the DB switchover, 240 for the server move).
 void eval_downtime_window(const context& ctx, criterion_result& out) {
-  double minutes = ctx.threshold(*find(out.id));
-  auto limit = static_cast<std::int64_t>(minutes * 60e9);
+  auto limit = ctx.threshold_duration(*find(out.id)).count();
   out.threshold = limit;
   out.unit = "ns";
   std::string name;
@@ -536,54 +529,59 @@ void eval_soak_uptime(const context& ctx, criterion_result& out) {
 
 std::vector<definition> make_all() {
   using report::severity;
+  using enum threshold_unit;
+  const std::vector<std::string> latency_settings{"threshold", "target", "max_error_ratio"};
   std::vector<definition> d;
   d.push_back({"db.reachable", "Target PostgreSQL answers SELECT NOW() and the user may create in schema public",
-               {"all"}, severity::primary, "", "", 0, "", nullptr, eval_db_reachable});
-  d.push_back({"db.auth", "PostgreSQL refuses a wrong password", {"all"}, severity::primary, "", "", 0, "", nullptr,
-               eval_db_auth});
+               {"all"}, severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_db_reachable});
+  d.push_back({"db.auth", "PostgreSQL refuses a wrong password", {"all"}, severity::primary, "", "", 0, none, "",
+               {"target"}, nullptr, eval_db_auth});
   add_data_checks(d);
   add_usable_checks(d);
   d.push_back({"env.required", "The app's .env has every required variable, points at the private network, and works",
-               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_env_required});
+               {"server-migration"}, severity::primary, "", "", 0, none, "", {}, nullptr, eval_env_required});
   d.push_back({"net.private.reachable", "TCP connect to the database over the private network", {"server-migration"},
-               severity::primary, "net.tcp_connect", "<", 1.0, "ns",
+               severity::primary, "net.tcp_connect", "<", 1.0, ms, "ns", latency_settings,
                [](const context& c) { return one("net.tcp_connect", c.target_for("net.private.reachable")); },
                eval_net_private});
   d.push_back({"db.latency.private", "Query round trip over the private network (p50)", {"server-migration"},
-               severity::primary, "pg.query.select1", "<", 1.0, "ns",
+               severity::primary, "pg.query.select1", "<", 1.0, ms, "ns", latency_settings,
                [](const context& c) { return one("pg.query.select1", c.target_for("db.latency.private")); },
                eval_db_latency_private});
   d.push_back({"db.latency.improvement", "Query round trip before / after the move (p50 ratio; the plan says 20-50x)",
-               {"server-migration"}, severity::primary, "pg.query.select1", ">=", 20.0, "ratio",
+               {"server-migration"}, severity::primary, "pg.query.select1", ">=", 20.0, ratio, "ratio", latency_settings,
                [](const context& c) {
                  return std::vector<need>{{"pg.query.select1", "tunnel"},
                                           {"pg.query.select1", c.target_for("db.latency.improvement")}};
                },
                eval_db_latency_improvement});
+  // Always through the tunnel: no `target`.
   d.push_back({"db.latency.tunnel", "Query round trip through the SSH tunnel (p50)", {"db-migration"},
-               severity::secondary, "pg.query.select1", "<", 50.0, "ns",
+               severity::secondary, "pg.query.select1", "<", 50.0, ms, "ns", {"threshold", "max_error_ratio"},
                [](const context&) { return one("pg.query.select1", "tunnel"); }, eval_db_latency_tunnel});
   d.push_back({"redis.auth", "Redis refuses commands without the password (NOAUTH) and answers with it",
-               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_redis_auth});
+               {"server-migration"}, severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_redis_auth});
   d.push_back({"redis.latency", "Redis PING: mean < 1 ms, max < 5 ms", {"server-migration"}, severity::secondary,
-               "redis.ping", "<", 1.0, "ns", [](const context& c) { return one("redis.ping", c.target_for("redis.latency")); },
-               eval_redis_latency});
+               "redis.ping", "<", 1.0, ms, "ns", {"threshold", "target", "max_error_ratio", "max_ms"},
+               [](const context& c) { return one("redis.ping", c.target_for("redis.latency")); }, eval_redis_latency});
   d.push_back({"proxy.socks5", "SOCKS5 proxy (Xray) completes a handshake and CONNECT to the probe host",
-               {"server-migration"}, severity::primary, "", "", 0, "", nullptr, eval_proxy_socks5});
+               {"server-migration"}, severity::primary, "", "", 0, none, "", {"target"}, nullptr, eval_proxy_socks5});
   d.push_back({"host.resources", "Memory used < 75% and disk used < 50%", {"server-migration"}, severity::secondary,
-               "", "<", 75.0, "%", nullptr, eval_host_resources});
+               "", "<", 75.0, pct, "%", {"threshold", "max_disk_pct", "path"}, nullptr, eval_host_resources});
   d.push_back({"host.hardening", ".env mode 600, sshd PasswordAuthentication no, firewall active", {"post-migration"},
-               severity::secondary, "", "", 0, "", nullptr, eval_host_hardening});
+               severity::secondary, "", "", 0, none, "", {"path", "command"}, nullptr, eval_host_hardening});
   add_app_checks(d);
   d.push_back({"downtime.window", "Measured downtime of the switchover within the window", {"switchover"},
-               severity::primary, "downtime.total", "<", 15.0, "ns", nullptr, eval_downtime_window});
+               severity::primary, "downtime.total", "<", 15.0, min, "ns", {"threshold", "target"}, nullptr,
+               eval_downtime_window});
   d.push_back({"soak.uptime", "Uptime over the parallel run / monitoring period", {"parallel-run", "post-migration"},
-               severity::primary, "soak.uptime", ">", 99.0, "%", nullptr, eval_soak_uptime});
-  // Judged by the commands that hold their data (no stage: validate never runs them).
+               severity::primary, "soak.uptime", ">", 99.0, pct, "%", {"threshold", "target"}, nullptr, eval_soak_uptime});
+  // Judged by the commands that hold their data (no stage: validate never
+  // runs them); their limits are command-line options, not settings.
   d.push_back({"compare.no_regression", "No metric slower than the baseline beyond the limit (or lost)", {},
-               severity::primary, "", "<=", 10.0, "%", nullptr, nullptr});
+               severity::primary, "", "<=", 10.0, pct, "%", {}, nullptr, nullptr});
   d.push_back({"soak.hourly_p99", "p99 check latency of every hour below the limit", {}, severity::secondary,
-               "soak.uptime", "<", 0, "ns", nullptr, nullptr});
+               "soak.uptime", "<", 0, none, "ns", {}, nullptr, nullptr});
   return d;
 }
 

@@ -60,7 +60,8 @@ void add_usable_checks(std::vector<definition>& d) {
   using report::severity;
   auto add = [&](std::string id, std::string title, severity sev,
                  std::function<void(const context&, criterion_result&)> eval) {
-    d.push_back({std::move(id), std::move(title), {"db-migration"}, sev, "", "", 0, "", nullptr, std::move(eval)});
+    d.push_back({std::move(id), std::move(title), {"db-migration"}, sev, "", "", 0, threshold_unit::none, "", {"target"},
+                 nullptr, std::move(eval)});
   };
   const auto& s = app_schemas;
   add("db.usable.sequences", "Every sequence-fed column's next value lies beyond its max (setval ran after the copy)",

@@ -524,8 +524,7 @@ report::report downtime_report(const config& cfg, const series_stats& stats, con
   config copy = cfg;
   if (o.window) {
     // The window given on the command line wins over the config (minutes, as the criterion reads it).
-    if (!copy.criteria.is_object()) copy.criteria = json::object();
-    copy.criteria["downtime.window"]["threshold"] = std::chrono::duration<double, std::ratio<60>>(*o.window).count();
+    copy.criteria["downtime.window"].threshold = criteria::from_duration(criteria::find("downtime.window")->threshold_in, *o.window);
   }
   finish(copy, r, "switchover");
   r.verdict = criteria::decide(r.criteria);
