@@ -1,4 +1,4 @@
-#include "criteria/app_checks.hpp"
+#include "criteria/checks.hpp"
 
 #include <cmath>
 #include <cstdio>

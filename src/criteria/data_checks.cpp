@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "core/error.hpp"
+#include "criteria/checks.hpp"
 #include "pg/parity.hpp"
 #include "pg/session.hpp"
 

@@ -1,5 +1,6 @@
 #pragma once
-/// The data-migration criteria (schema, rows, content, Baileys), source vs target.
+/// What the data-migration criteria share: both databases connected, and
+/// findings cut to a line.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,5 @@ void connect_or_give_up(const context& ctx, pg::session& s, const std::string& n
 
 /// At most `n` lines joined with "; ", with a count of the rest.
 std::string first_lines(const std::vector<std::string>& lines, std::size_t n = 5);
-
-/// Appends db.schema.parity, db.rows.parity, db.content.parity, baileys.auth and baileys.keys.
-void add_data_checks(std::vector<definition>& list);
 
 }  // namespace cutover::criteria

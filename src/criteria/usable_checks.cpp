@@ -1,4 +1,4 @@
-#include "criteria/usable_checks.hpp"
+#include "criteria/checks.hpp"
 
 #include <functional>
 
