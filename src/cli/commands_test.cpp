@@ -23,11 +23,11 @@ namespace fs = std::filesystem;
 int run(std::vector<std::string> args) {
   CLI::App app{"cutover"};
   app.require_subcommand(1);
-  register_commands(app);
+  const commands commands(app);
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
     app.parse(args);
-    return run_selected(app);
+    return commands.run_selected();
   } catch (const CLI::ParseError& e) {
     return e.get_exit_code() == 0 ? 0 : 2;
   } catch (const cutover::error&) {

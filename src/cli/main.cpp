@@ -70,14 +70,14 @@ int main(int argc, char** argv) {
   CLI::App app{"cutover: benchmark and validation harness that decides, with numbers, whether a migration is ready"};
   app.set_version_flag("--version", cli::version_text());
   app.require_subcommand(1);
-  cli::register_commands(app);
+  const cli::commands commands(app);
   try {
     if (auto why = unknown_subcommand(app, argc, argv); !why.empty()) {
       std::cerr << "cutover: " << scrub(why) << " (see --help)\n";
       return 2;
     }
     app.parse(argc, argv);
-    return check_stdout(cli::run_selected(app));
+    return check_stdout(commands.run_selected());
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return check_stdout(app.exit(e));  // --help, --version
     std::cerr << "cutover: " << scrub(e.what()) << " (see --help)\n";
