@@ -55,22 +55,18 @@ using report::ratio_text;
 // say how many values there are: a file claiming 1e12 values in its buckets
 // gets a scaled-down copy of their shape, never 1e12 allocations.
 std::vector<std::int64_t> values_from_histogram(const json& h, std::int64_t cap) {
-  std::vector<std::int64_t> out;
-  if (!h.is_object() || !h.contains("buckets") || !h["buckets"].is_array()) return out;
+  std::vector<stats::recorded_bucket> buckets;
   double total = 0;
-  for (const auto& b : h["buckets"]) total += static_cast<double>(std::max<std::int64_t>(json_int64(b.at(1), "histogram bucket"), 0));
+  stats::for_each_recorded(h, [&](const stats::recorded_bucket& b) {
+    buckets.push_back(b);
+    total += static_cast<double>(b.count);
+  });
   const double scale = total > static_cast<double>(cap) ? static_cast<double>(cap) / total : 1.0;
-  const auto mn = h.contains("min_ns") ? json_int64(h["min_ns"], "histogram min_ns") : 0;
-  const auto mx = std::max(mn, h.contains("max_ns") ? json_int64(h["max_ns"], "histogram max_ns") : 0);
-  out.reserve(static_cast<std::size_t>(std::min(total * scale, static_cast<double>(cap))) + h["buckets"].size());
-  for (const auto& b : h["buckets"]) {
-    const auto i = json_int64(b.at(0), "histogram bucket");
-    if (i < 0 || i >= static_cast<std::int64_t>(stats::histogram::bucket_count)) continue;
-    const auto index = static_cast<std::size_t>(i);
-    // The midpoint as stats::histogram::value_at_percentile() reports it.
-    const auto mid = std::clamp(stats::histogram::bucket_lowest(index) + (stats::histogram::bucket_width(index) - 1) / 2, mn, mx);
-    const auto n = std::llround(static_cast<double>(std::max<std::int64_t>(json_int64(b.at(1), "histogram bucket"), 0)) * scale);
-    out.insert(out.end(), static_cast<std::size_t>(std::max<long long>(n, 0)), mid);
+  std::vector<std::int64_t> out;
+  out.reserve(static_cast<std::size_t>(std::min(total * scale, static_cast<double>(cap))) + buckets.size());
+  for (const auto& b : buckets) {
+    const auto n = std::llround(static_cast<double>(b.count) * scale);
+    out.insert(out.end(), static_cast<std::size_t>(std::max<long long>(n, 0)), b.value_ns);
   }
   return out;
 }

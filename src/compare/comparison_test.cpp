@@ -217,7 +217,7 @@ TEST(Compare, MetricMissingFromBIsAFailureNotANote) {
 TEST(Compare, BFailingHalfItsSamplesIsAFailure) {
   auto ma = make_measurement("pg.query.select1", "tunnel", 40e3, 200, 1);
   auto mb = ma;
-  mb.summary.errors["timeout"] = 200;
+  mb.summary.errors[cutover::outcome::timeout] = 200;
   options lenient;
   lenient.min_ratio = 0.5;
   auto c = compare_inputs(report_input({ma}, "/tmp/before.json"), report_input({mb}, "/tmp/after.json"), lenient);
@@ -225,10 +225,10 @@ TEST(Compare, BFailingHalfItsSamplesIsAFailure) {
   EXPECT_NE(no_regression(c).detail.find("failed 50.0% of samples in after (0.0% in before)"), std::string::npos)
       << no_regression(c).detail;
   // As many failures as before, or fewer than max_error_ratio, do not fail it.
-  ma.summary.errors["timeout"] = 200;
+  ma.summary.errors[cutover::outcome::timeout] = 200;
   EXPECT_EQ(compare_inputs(report_input({ma}, "a.json"), report_input({mb}, "b.json"), lenient).verdict.decision,
             report::decision::go);
-  mb.summary.errors["timeout"] = 1;  // 0.5%
+  mb.summary.errors[cutover::outcome::timeout] = 1;  // 0.5%
   ma.summary.errors.clear();
   EXPECT_EQ(compare_inputs(report_input({ma}, "a.json"), report_input({mb}, "b.json"), lenient).verdict.decision,
             report::decision::go);

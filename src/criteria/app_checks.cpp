@@ -116,7 +116,7 @@ void eval_e2e_reply(const context& ctx, criterion_result& out) {
   auto total = s.count + s.failures();
   if (s.count == 0) {
     out.status = status::fail;
-    auto timeouts = s.errors.contains("timeout") ? s.errors.at("timeout") : 0;
+    auto timeouts = s.errors.contains(outcome::timeout) ? s.errors.at(outcome::timeout) : 0;
     out.detail = "no message got a reply (" + std::to_string(total) + " planned, " + std::to_string(timeouts) +
                  " timed out)" + (first_error(s).empty() ? "" : ": " + first_error(s));
     return;

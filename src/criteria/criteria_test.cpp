@@ -31,7 +31,7 @@ report::measurement fake(std::string metric, std::string target, std::int64_t p5
   m.summary.p99_ns = p50_ns * 2;
   m.summary.max_ns = p50_ns * 3;
   m.summary.mean_ns = static_cast<double>(p50_ns);
-  if (timeouts) m.summary.errors["timeout"] = timeouts;
+  if (timeouts) m.summary.errors[cutover::outcome::timeout] = timeouts;
   m.fingerprint.path = m.target;
   m.fingerprint.resolved = m.target == "tunnel" ? "127.0.0.1:1" : "127.0.0.1:2";
   return m;

@@ -245,7 +245,7 @@ probe_result message_probe::watch_job(const std::string& id, e2e_clock::time_poi
     if (to_int(f[0])) seen = true;
     if (to_int(f[1])) {
       if (reps[1].type != redis::reply::kind::nil) {
-        auto payload = nlohmann::json::parse(f[2], nullptr, false);
+        auto payload = parse_json_or_discarded(f[2]);
         session_.book().on_reply(id, now, payload.is_discarded() ? nlohmann::json(f[2]) : payload);
         return {};
       }

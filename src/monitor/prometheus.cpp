@@ -52,7 +52,7 @@ std::string render_prometheus(const series_stats& s) {
       f.add("cutover_checks_total{" + lbl("component", c->name) + ",outcome=\"ok\"}",
             static_cast<double>(c->outages.checks() - c->outages.failures()));
       for (const auto& [o, n] : c->errors)
-        f.add("cutover_checks_total{" + lbl("component", c->name) + "," + lbl("outcome", o) + "}", static_cast<double>(n));
+        f.add("cutover_checks_total{" + lbl("component", c->name) + "," + lbl("outcome", to_string(o)) + "}", static_cast<double>(n));
     }
   }
   {

@@ -183,7 +183,7 @@ void series_stats::add(const sample& s, bool availability) {
   if (ok) {
     c.latency.record(s.latency_ns);
   } else {
-    ++c.errors[std::string(to_string(s.result))];
+    ++c.errors[s.result];
     if (c.error_messages.size() < 5) {
       auto text = std::string(to_string(s.result)) + ": " + s.message;
       if (std::find(c.error_messages.begin(), c.error_messages.end(), text) == c.error_messages.end())

@@ -136,7 +136,7 @@ public:
     bool availability = true;
     outage_tracker outages;
     stats::histogram latency;                           ///< ok checks, whole run
-    std::map<std::string, std::int64_t> errors;         ///< failures by outcome name
+    std::map<outcome, std::int64_t> errors;             ///< failures by outcome
     std::vector<std::string> error_messages;            ///< first distinct ones
     outcome last = outcome::ok;
     std::string last_message;

@@ -48,7 +48,7 @@ std::string ratio_text(double ratio) {
 
 std::string errors_text(const stats::summary& s) {
   std::string out;
-  for (const auto& [k, v] : s.errors) out += (out.empty() ? "" : ", ") + std::to_string(v) + " " + k;
+  for (const auto& [k, v] : s.errors) out += (out.empty() ? "" : ", ") + std::to_string(v) + " " + std::string(to_string(k));
   return out.empty() ? "0" : out;
 }
 

@@ -35,16 +35,9 @@ std::string num(double v) {
 // ascending; the midpoint is clamped to the exact min/max so the ends sit right.
 std::vector<std::pair<double, double>> buckets_of(const json& h) {
   std::vector<std::pair<double, double>> out;
-  if (!h.is_object() || !h.contains("buckets")) return out;
-  const double mn = h.value("min_ns", 0.0);
-  const double mx = h.value("max_ns", 0.0);
-  for (const auto& b : h["buckets"]) {
-    const auto i = b.at(0).get<std::size_t>();
-    if (i >= stats::histogram::bucket_count) continue;
-    // The midpoint as stats::histogram::value_at_percentile() reports it.
-    double mid = static_cast<double>(stats::histogram::bucket_lowest(i) + (stats::histogram::bucket_width(i) - 1) / 2);
-    out.emplace_back(std::clamp(mid, mn, std::max(mn, mx)), b.at(1).get<double>());
-  }
+  stats::for_each_recorded(h, [&](const stats::recorded_bucket& b) {
+    out.emplace_back(static_cast<double>(b.value_ns), static_cast<double>(b.count));
+  });
   std::sort(out.begin(), out.end());
   return out;
 }

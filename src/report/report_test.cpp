@@ -71,7 +71,7 @@ report sample_report() {
   r.criteria.push_back(criterion("db.latency.tunnel", status::inconclusive, severity::secondary, "too few samples"));
   r.verdict = verdict{decision::no_go, {"primary db.rows.parity fail: bookings differ"}, nlohmann::json::object()};
   auto few = latency("pg.query.select1", "private", 200, 41'200);
-  few.summary.errors["timeout"] = 2;
+  few.summary.errors[cutover::outcome::timeout] = 2;
   r.measurements.push_back(few);
   r.measurements.push_back(latency("pg.query.select1", "tunnel", 2000, 20'600'000));
   r.notes.push_back("gave up on pg of target source");
@@ -114,7 +114,7 @@ TEST(report_json, round_trips_criteria_verdict_measurements_and_notes) {
   EXPECT_EQ(back.verdict->decision, decision::no_go);
   ASSERT_EQ(back.measurements.size(), 2u);
   EXPECT_EQ(back.measurements[0].summary.p50_ns, 41'200);
-  EXPECT_EQ(back.measurements[0].summary.errors.at("timeout"), 2);
+  EXPECT_EQ(back.measurements[0].summary.errors.at(cutover::outcome::timeout), 2);
   ASSERT_NE(back.find("pg.query.select1", "tunnel"), nullptr);
   EXPECT_EQ(back.find("pg.query.select1", "nowhere"), nullptr);
   EXPECT_EQ(back.notes, r.notes);

@@ -10,14 +10,14 @@
 #include "core/json_read.hpp"
 
 namespace cutover::stats {
+namespace detail {
 namespace {
-constexpr std::int64_t sub_bucket_count = std::int64_t{1} << histogram::sub_bucket_bits;
-}
+constexpr int sub_bucket_bits = histogram::sub_bucket_bits;
+constexpr std::int64_t sub_bucket_count = std::int64_t{1} << sub_bucket_bits;
+}  // namespace
 
-histogram::histogram() : counts_(bucket_count, 0) {}
-
-std::size_t histogram::bucket_index(std::int64_t ns) noexcept {
-  const auto v = static_cast<std::uint64_t>(std::clamp<std::int64_t>(ns, 0, highest_trackable_ns));
+std::size_t bucket_index(std::int64_t ns) noexcept {
+  const auto v = static_cast<std::uint64_t>(std::clamp<std::int64_t>(ns, 0, histogram::highest_trackable_ns));
   // Below 2 * sub_bucket_count every value has its own bucket; the magnitude is
   // clamped there so one formula covers both the linear and the log part.
   const int magnitude = std::max(static_cast<int>(std::bit_width(v)) - 1, sub_bucket_bits);
@@ -25,18 +25,24 @@ std::size_t histogram::bucket_index(std::int64_t ns) noexcept {
   return (static_cast<std::size_t>(shift) << sub_bucket_bits) + static_cast<std::size_t>(v >> shift);
 }
 
-std::int64_t histogram::bucket_lowest(std::size_t index) noexcept {
+std::int64_t bucket_lowest(std::size_t index) noexcept {
   const auto i = static_cast<std::int64_t>(index);
   if (i < 2 * sub_bucket_count) return i;
   const auto shift = (i >> sub_bucket_bits) - 1;
   return (sub_bucket_count + (i & (sub_bucket_count - 1))) << shift;
 }
 
-std::int64_t histogram::bucket_width(std::size_t index) noexcept {
+std::int64_t bucket_width(std::size_t index) noexcept {
   const auto i = static_cast<std::int64_t>(index);
   if (i < 2 * sub_bucket_count) return 1;
   return std::int64_t{1} << ((i >> sub_bucket_bits) - 1);
 }
+
+}  // namespace detail
+
+using detail::bucket_index;
+
+histogram::histogram() : counts_(bucket_count, 0) {}
 
 void histogram::record_n(std::int64_t ns, std::int64_t n) noexcept {
   if (n <= 0) return;
@@ -79,8 +85,7 @@ std::int64_t histogram::value_at_percentile(double p) const noexcept {
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];
     if (seen >= rank) {
-      const auto mid = bucket_lowest(i) + (bucket_width(i) - 1) / 2;
-      return std::clamp(mid, min_, max_);
+      return std::clamp(detail::bucket_midpoint(i), min_, max_);
     }
   }
   return max_;
@@ -155,6 +160,24 @@ histogram histogram::from_json(const nlohmann::json& j) {
     return h;
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("histogram: malformed JSON: ") + e.what());
+  }
+}
+
+void for_each_recorded(const nlohmann::json& h, const std::function<void(const recorded_bucket&)>& fn) {
+  if (!h.is_object() || !h.contains("buckets") || !h["buckets"].is_array()) return;
+  // The exact ends, when the document has them, so the first and last buckets sit right.
+  std::int64_t lo = 0;
+  std::int64_t hi = histogram::highest_trackable_ns;
+  if (h.contains("min_ns") && h.contains("max_ns")) {
+    lo = json_int64(h["min_ns"], "histogram min_ns");
+    hi = std::max(lo, json_int64(h["max_ns"], "histogram max_ns"));
+  }
+  for (const auto& b : h["buckets"]) {
+    if (!b.is_array() || b.size() != 2) throw config_error("histogram bucket: expected [index, count], got " + b.dump());
+    const auto index = json_int64(b[0], "histogram bucket");
+    const auto count = json_int64(b[1], "histogram bucket");
+    if (index < 0 || index >= static_cast<std::int64_t>(histogram::bucket_count) || count <= 0) continue;
+    fn({std::clamp(detail::bucket_midpoint(static_cast<std::size_t>(index)), lo, hi), count});
   }
 }
 

@@ -2,6 +2,7 @@
 /// Log-linear latency histogram (HdrHistogram-style) of nanosecond values.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,13 +69,6 @@ public:
   /// Inverse of to_json(); throws cutover::error on another layout or bad input.
   static histogram from_json(const nlohmann::json& j);
 
-  /// Bucket index of a value in ns (clamped to [0, highest_trackable_ns]).
-  static std::size_t bucket_index(std::int64_t ns) noexcept;
-  /// Smallest value in ns that falls in bucket `index`.
-  static std::int64_t bucket_lowest(std::size_t index) noexcept;
-  /// Width of bucket `index` in ns.
-  static std::int64_t bucket_width(std::size_t index) noexcept;
-
 private:
   std::vector<std::int64_t> counts_;  // bucket_count entries, never resized
   std::int64_t count_ = 0;
@@ -83,5 +77,31 @@ private:
   double mean_ = 0.0;  // Welford running mean and sum of squared deviations
   double m2_ = 0.0;
 };
+
+/// One non-empty bucket of a recorded histogram.
+struct recorded_bucket {
+  std::int64_t value_ns = 0;  ///< the bucket's midpoint (as value_at_percentile() reports it), within the exact [min, max]
+  std::int64_t count = 0;     ///< values recorded in it (> 0)
+};
+
+/// Calls `fn` for every non-empty bucket of a histogram in the JSON form
+/// histogram::to_json() writes (a report's, a comparison's), in the
+/// document's order. A bucket outside the layout or with a count <= 0 is
+/// passed over; a document without buckets gives no call. Throws
+/// config_error for a bucket that is not a pair of 64-bit integers.
+void for_each_recorded(const nlohmann::json& h, const std::function<void(const recorded_bucket&)>& fn);
+
+namespace detail {
+
+/// Bucket index of a value in ns (clamped to [0, highest_trackable_ns]).
+std::size_t bucket_index(std::int64_t ns) noexcept;
+/// Smallest value in ns that falls in bucket `index`.
+std::int64_t bucket_lowest(std::size_t index) noexcept;
+/// Width of bucket `index` in ns.
+std::int64_t bucket_width(std::size_t index) noexcept;
+/// The value bucket `index` stands for: its midpoint.
+inline std::int64_t bucket_midpoint(std::size_t index) noexcept { return bucket_lowest(index) + (bucket_width(index) - 1) / 2; }
+
+}  // namespace detail
 
 }  // namespace cutover::stats

@@ -9,7 +9,10 @@
 
 #include "core/error.hpp"
 
+using cutover::config_error;
+using cutover::stats::for_each_recorded;
 using cutover::stats::histogram;
+using cutover::stats::recorded_bucket;
 
 namespace {
 
@@ -58,14 +61,15 @@ TEST(histogram, empty_reports_zeros) {
 
 TEST(histogram, bucket_layout_is_contiguous_and_narrow) {
   // Every bucket starts where the previous one ended and is <= 1/128 of its values.
+  using namespace cutover::stats::detail;
   for (std::size_t i = 1; i < histogram::bucket_count; ++i) {
-    ASSERT_EQ(histogram::bucket_lowest(i), histogram::bucket_lowest(i - 1) + histogram::bucket_width(i - 1)) << i;
-    ASSERT_EQ(histogram::bucket_index(histogram::bucket_lowest(i)), i);
-    ASSERT_EQ(histogram::bucket_index(histogram::bucket_lowest(i) - 1), i - 1);
-    ASSERT_LE(histogram::bucket_width(i) * 128, std::max<std::int64_t>(histogram::bucket_lowest(i), 128)) << i;
+    ASSERT_EQ(bucket_lowest(i), bucket_lowest(i - 1) + bucket_width(i - 1)) << i;
+    ASSERT_EQ(bucket_index(bucket_lowest(i)), i);
+    ASSERT_EQ(bucket_index(bucket_lowest(i) - 1), i - 1);
+    ASSERT_LE(bucket_width(i) * 128, std::max<std::int64_t>(bucket_lowest(i), 128)) << i;
   }
   const auto last = histogram::bucket_count - 1;
-  EXPECT_EQ(histogram::bucket_lowest(last) + histogram::bucket_width(last) - 1, histogram::highest_trackable_ns);
+  EXPECT_EQ(bucket_lowest(last) + bucket_width(last) - 1, histogram::highest_trackable_ns);
   EXPECT_GE(histogram::highest_trackable_ns, std::int64_t{3600} * 1'000'000'000);  // >= 1 hour
 }
 
@@ -159,4 +163,28 @@ TEST(histogram, record_corrected_backfills_missed_intervals) {
   fast.record_corrected(50, 100);  // below the interval: nothing missed
   fast.record_corrected(50, 0);
   EXPECT_EQ(fast.count(), 2);
+}
+
+TEST(histogram, for_each_recorded_walks_the_json_buckets_at_the_values_percentiles_report) {
+  histogram h;
+  for (int i = 0; i < 90; ++i) h.record(1'000'000);
+  for (int i = 0; i < 10; ++i) h.record(5'000'000);
+  std::vector<recorded_bucket> seen;
+  for_each_recorded(h.to_json(), [&](const recorded_bucket& b) { seen.push_back(b); });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].count, 90);
+  EXPECT_EQ(seen[1].count, 10);
+  // The values are the ones the percentiles report (clamped to the exact min and max).
+  EXPECT_EQ(seen[0].value_ns, h.value_at_percentile(50));
+  EXPECT_EQ(seen[1].value_ns, h.value_at_percentile(99));
+  // Outside the layout or empty: passed over; not integers: a clear error.
+  std::vector<recorded_bucket> none;
+  for_each_recorded(nlohmann::json{{"buckets", {{-1, 5}, {histogram::bucket_count, 5}, {3, 0}}}},
+                    [&](const recorded_bucket& b) { none.push_back(b); });
+  EXPECT_TRUE(none.empty());
+  for_each_recorded(nlohmann::json::array(), [&](const recorded_bucket& b) { none.push_back(b); });
+  EXPECT_TRUE(none.empty());
+  const auto bucket_of = [](nlohmann::json b) { return nlohmann::json{{"buckets", nlohmann::json::array({std::move(b)})}}; };
+  EXPECT_THROW(for_each_recorded(bucket_of(nlohmann::json::array({"a", 1})), [](const recorded_bucket&) {}), config_error);
+  EXPECT_THROW(for_each_recorded(bucket_of(7), [](const recorded_bucket&) {}), config_error);
 }

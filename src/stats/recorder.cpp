@@ -50,9 +50,11 @@ nlohmann::json summary::to_json() const {
   auto insufficient = nlohmann::json::array();
   for (const auto& r : reported)
     if (!claimed(r.p)) insufficient.push_back(r.label);
+  auto errors_json = nlohmann::json::object();
+  for (const auto& [o, n] : errors) errors_json[std::string(to_string(o))] = n;
   nlohmann::json j{
       {"count", count},
-      {"errors", errors},
+      {"errors", errors_json},
       {"error_messages", error_messages},
       {"min_ns", min_ns},
   };
@@ -76,10 +78,12 @@ summary summary::from_json(const nlohmann::json& j) {
     s.count = json_int64(j.at("count"), "count");
     if (s.count < 0) throw error("count " + std::to_string(s.count) + " is negative");
     for (const auto& [name, n] : j.at("errors").items()) {
+      const auto o = outcome_from_string(name);
+      if (!o || *o == outcome::ok) throw error("errors." + name + ": not an outcome (timeout, refused, ...)");
       const auto v = json_int64(n, "errors." + name);
       if (v < 0) throw error("errors." + name + " " + std::to_string(v) + " is negative");
       if (v > std::numeric_limits<std::int64_t>::max() - s.failures()) throw error("errors: total out of range");
-      s.errors[name] = v;
+      s.errors[*o] = v;
     }
     s.error_messages = j.at("error_messages").get<std::vector<std::string>>();
     s.min_ns = ns("min_ns");
@@ -144,7 +148,7 @@ summary recorder::summarize() const {
   summary s;
   s.count = histogram_.count();
   for (std::size_t i = 0; i < outcome_count; ++i)
-    if (failures_[i] != 0) s.errors[std::string(to_string(static_cast<outcome>(i)))] = failures_[i];
+    if (failures_[i] != 0) s.errors[static_cast<outcome>(i)] = failures_[i];
   s.error_messages = error_messages_;
   s.mean_ns = histogram_.mean();
   s.stddev_ns = histogram_.stddev();

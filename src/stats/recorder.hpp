@@ -30,7 +30,7 @@ std::int64_t samples_needed(double percentile) noexcept;
 /// sample; from all samples when `exact`, else from the histogram (<= 0.4% off).
 struct summary {
   std::int64_t count = 0;                      ///< ok samples
-  std::map<std::string, std::int64_t> errors;  ///< failures by outcome name ("timeout", ...), non-zero only
+  std::map<outcome, std::int64_t> errors;  ///< failures by outcome (named "timeout", ... in JSON), non-zero only
   std::vector<std::string> error_messages;     ///< first distinct failure messages, "outcome: message"
   std::int64_t min_ns = 0;                     ///< smallest ok latency, ns
   std::int64_t p50_ns = 0;                     ///< median, ns

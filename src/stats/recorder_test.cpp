@@ -106,7 +106,7 @@ TEST(recorder, failures_by_outcome_with_first_distinct_messages) {
   const auto s = r.summarize();
   EXPECT_EQ(s.count, 1);
   EXPECT_EQ(s.failures(), 13);
-  EXPECT_EQ(s.errors, (std::map<std::string, std::int64_t>{{"timeout", 2}, {"refused", 1}, {"error", 10}}));
+  EXPECT_EQ(s.errors, (std::map<outcome, std::int64_t>{{outcome::timeout, 2}, {outcome::refused, 1}, {outcome::error, 10}}));
   ASSERT_EQ(s.error_messages.size(), recorder::max_error_messages);
   EXPECT_EQ(s.error_messages[0], "timeout: statement timeout");
   EXPECT_EQ(s.error_messages[1], "refused: connection refused");
@@ -215,6 +215,8 @@ TEST(summary, from_json_refuses_measurements_no_recorder_can_make) {
   EXPECT_EQ(message(with("p90_ns", 1)), "summary: p90_ns 1 is below p50_ns 50000 (percentiles out of order)");
   EXPECT_EQ(message(with("max_ns", 2)), "summary: max_ns 2 is below p999_ns 100000 (percentiles out of order)");
   EXPECT_EQ(message(with("errors", {{"timeout", -1}})), "summary: errors.timeout -1 is negative");
+  // Counted by outcome: a name that is none is refused, not kept as text.
+  EXPECT_EQ(message(with("errors", {{"slow", 1}})), "summary: errors.slow: not an outcome (timeout, refused, ...)");
   EXPECT_EQ(message(with("mean_ns", 10)), "summary: mean_ns is outside [min_ns, max_ns]");
   auto empty = recorder(0).summarize().to_json();
   EXPECT_NO_THROW(summary::from_json(empty));

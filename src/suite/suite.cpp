@@ -83,6 +83,22 @@ void measure_open(run_context& ctx, const probe_factory& make, const driver_fact
   if (p->open().ok()) fingerprint = p->fingerprint();
 }
 
+/// Appends the measurement of `metric` on `t` from its recorder, and shows it.
+void add_measurement(run_context& ctx, std::string_view metric, const target& t, json workload,
+                     const path_fingerprint& fingerprint, const stats::recorder& r) {
+  report::measurement m;
+  m.metric = metric;
+  m.target = t.name;
+  m.workload = std::move(workload);
+  m.fingerprint = fingerprint;
+  m.summary = r.summarize();
+  m.histogram = r.histogram().to_json();
+  auto s = r.samples();
+  m.samples_ns.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), report_sample_cap)));
+  if (ctx.progress) ctx.progress(m);
+  ctx.out.measurements.push_back(std::move(m));
+}
+
 /// Runs one metric on every given target and appends the measurements: a
 /// closed loop (paired when several targets and the config asks for it), or
 /// the plan's open loop per target. `area` names the endpoint kind ("pg",
@@ -172,18 +188,9 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
       ctx.out.notes.push_back("gave up on " + std::string(area) + " of target " + targets[i]->name + " after " +
                               std::string(metric) + " (" + why + ")");
     }
-    report::measurement m;
-    m.metric = metric;
-    m.target = targets[i]->name;
-    m.workload = workloads[i];
-    m.fingerprint = open ? fingerprints[i] : probes[i]->fingerprint();
-    if (m.fingerprint.path.empty()) m.fingerprint.path = targets[i]->path;
-    m.summary = recorders[i].summarize();
-    m.histogram = recorders[i].histogram().to_json();
-    auto s = recorders[i].samples();
-    m.samples_ns.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), report_sample_cap)));
-    if (ctx.progress) ctx.progress(m);
-    ctx.out.measurements.push_back(std::move(m));
+    auto fingerprint = open ? fingerprints[i] : probes[i]->fingerprint();
+    if (fingerprint.path.empty()) fingerprint.path = targets[i]->path;
+    add_measurement(ctx, metric, *targets[i], std::move(workloads[i]), fingerprint, recorders[i]);
   }
 }
 
@@ -195,20 +202,6 @@ bool is_e2e_metric(std::string_view m) {
   return std::find(e2e_metrics.begin(), e2e_metrics.end(), m) != e2e_metrics.end();
 }
 
-void add_measurement(run_context& ctx, std::string_view metric, const target& t, json workload,
-                     const path_fingerprint& fingerprint, const stats::recorder& r) {
-  report::measurement m;
-  m.metric = metric;
-  m.target = t.name;
-  m.workload = std::move(workload);
-  m.fingerprint = fingerprint;
-  m.summary = r.summarize();
-  m.histogram = r.histogram().to_json();
-  auto s = r.samples();
-  m.samples_ns.assign(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(std::min(s.size(), report_sample_cap)));
-  if (ctx.progress) ctx.progress(m);
-  ctx.out.measurements.push_back(std::move(m));
-}
 
 /// Passive e2e on one target: sends nothing; e2e.queue_wait and
 /// e2e.processing of the latest completed jobs of real traffic.

@@ -78,13 +78,13 @@ TEST(suite_dead_endpoint, refused_is_counted_then_given_up_and_later_metrics_ski
   EXPECT_EQ(first.metric, "pg.query.select1");
   EXPECT_EQ(first.target, "private");
   EXPECT_EQ(first.summary.count, 0);
-  EXPECT_EQ(first.summary.errors.count("refused"), 1u) << first.summary.to_json().dump();
+  EXPECT_EQ(first.summary.errors.count(cutover::outcome::refused), 1u) << first.summary.to_json().dump();
   // Given up after give_up_after failures in a row, not 20 samples.
   EXPECT_LE(first.summary.failures(), 2 * c.sampling.give_up_after) << first.summary.to_json().dump();
   const auto& second = r.measurements[1];
   EXPECT_EQ(second.metric, "pg.query.now");
   EXPECT_EQ(second.summary.count, 0);
-  EXPECT_EQ(second.summary.errors.count("skipped"), 1u) << second.summary.to_json().dump();
+  EXPECT_EQ(second.summary.errors.count(cutover::outcome::skipped), 1u) << second.summary.to_json().dump();
   EXPECT_TRUE(has_failures(r.measurements));
   ASSERT_FALSE(r.notes.empty());
   EXPECT_NE(r.notes.front().find("gave up on pg of target private"), std::string::npos) << r.notes.front();
@@ -97,7 +97,7 @@ TEST(suite_result, has_failures_when_any_sample_failed_or_none_succeeded) {
   ok.summary.count = 10;
   EXPECT_FALSE(has_failures({ok}));
   auto failed = ok;
-  failed.summary.errors["timeout"] = 1;
+  failed.summary.errors[cutover::outcome::timeout] = 1;
   EXPECT_TRUE(has_failures({ok, failed}));
   report::measurement empty;
   EXPECT_TRUE(has_failures({empty}));
