@@ -147,6 +147,12 @@ void write_all(const Doc& doc, std::span<const report::sink<Doc>> table, const s
   for (const auto& f : report::write_sinks(doc, table, dir)) std::cerr << "wrote " << f.string() << '\n';
 }
 
+/// Prints the criteria and the decision; the decision's exit code.
+int decided(const report::report& r) {
+  report::print_criteria(std::cout, r);
+  return report::exit_code(r.verdict->decision);
+}
+
 /// The JSON report into `out`, when one is asked for.
 void write_json(const report::report& r, const std::string& out) {
   if (!out.empty()) render_to(r, report::sinks(), "json", out);
@@ -262,9 +268,8 @@ struct validate_command {
     auto r = new_report(cfg, "validate", stage);
     std::cerr << "cutover validate: stage " << stage << ", profile " << cfg.profile << "\n";
     validate_into(cfg, stage, only, r, std::move(given), {});
-    report::print_criteria(std::cout, r);
     write_json(r, out);
-    return report::exit_code(r.verdict->decision);
+    return decided(r);
   }
 };
 
@@ -466,9 +471,8 @@ struct gate_command {
     validate_into(cfg, stage, {}, r, std::move(bench.measurements), std::move(bench.notes), &budget);
     report::print_measurements(std::cout, r.measurements);
     if (baseline) compare_baseline(*baseline, thresholds.values, r, out_dir);
-    report::print_criteria(std::cout, r);
     write_all(r, report::sinks(), out_dir);
-    return report::exit_code(r.verdict->decision);
+    return decided(r);
   }
 };
 
@@ -566,12 +570,10 @@ struct monitor_command {
   int run() const {
     const auto cfg = load(checks.config);
     const auto o = plan(cfg);
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{false};  // SIGINT / SIGTERM end the series, which then writes its report
     monitor::stop_on_signals(stop);
     // run_monitor judges, decides and writes its sinks into --out as the series grows.
-    auto r = monitor::run_monitor(cfg, o, new_report(cfg, "monitor", o.stage), stop, std::cerr);
-    report::print_criteria(std::cout, r);
-    return report::exit_code(r.verdict->decision);
+    return decided(monitor::run_monitor(cfg, o, new_report(cfg, "monitor", o.stage), stop, std::cerr));
   }
 };
 
@@ -618,15 +620,14 @@ struct downtime_command {
   int run() const {
     const auto cfg = load(checks.config);
     const auto o = plan(cfg);
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{false};  // SIGINT / SIGTERM end the watch, which then writes its report
     monitor::stop_on_signals(stop);
     std::cerr << "cutover downtime: watching";
     for (const auto& w : o.watch) std::cerr << ' ' << w;
     std::cerr << " every " << clock_text(o.interval, true) << "; Ctrl-C ends the watch and writes the report\n";
-    auto r = monitor::run_downtime(cfg, o, new_report(cfg, "downtime", "switchover"), stop, std::cerr);
-    report::print_criteria(std::cout, r);
+    const auto r = monitor::run_downtime(cfg, o, new_report(cfg, "downtime", "switchover"), stop, std::cerr);
     write_json(r, out);
-    return report::exit_code(r.verdict->decision);
+    return decided(r);
   }
 };
 

@@ -84,19 +84,26 @@ struct reader {
     return expand(j.get<std::string>(), place);
   }
 
+  /// The whole of `s` read by `parse` (std::stoll, std::stod), or nullopt.
+  template <class T>
+  static std::optional<T> whole(const std::string& s, T (*parse)(const std::string&, std::size_t*)) {
+    try {
+      std::size_t used = 0;
+      T v = parse(s, &used);
+      if (used != 0 && used == s.size()) return v;
+    } catch (...) {
+    }
+    return std::nullopt;
+  }
+
   long long integer(const json& j, std::string_view place, long long lo, long long hi) const {
     long long v = 0;
     if (j.is_number_integer()) {
       v = j.get<long long>();
     } else if (j.is_string()) {
-      auto s = str(j, place);
-      std::size_t used = 0;
-      try {
-        v = std::stoll(s, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (used == 0 || used != s.size()) fail(place, "expected an integer, got " + shown(j));
+      auto parsed = whole<long long>(str(j, place), [](const std::string& s, std::size_t* n) { return std::stoll(s, n); });
+      if (!parsed) fail(place, "expected an integer, got " + shown(j));
+      v = *parsed;
     } else {
       fail(place, "expected an integer");
     }
@@ -110,14 +117,9 @@ struct reader {
     if (j.is_number()) {
       v = j.get<double>();
     } else if (j.is_string()) {
-      auto s = str(j, place);
-      std::size_t used = 0;
-      try {
-        v = std::stod(s, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (used == 0 || used != s.size()) fail(place, std::string(expected) + ", got " + shown(j));
+      auto parsed = whole<double>(str(j, place), [](const std::string& s, std::size_t* n) { return std::stod(s, n); });
+      if (!parsed) fail(place, std::string(expected) + ", got " + shown(j));
+      v = *parsed;
     } else {
       fail(place, expected);
     }

@@ -1,4 +1,5 @@
 #include "criteria/checks.hpp"
+#include "criteria/support.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -156,7 +157,7 @@ void eval_e2e_success_rate(const context& ctx, criterion_result& out) {
                " messages answered in time (" + std::to_string(sum.sent) + " accepted by the webhook, " +
                std::to_string(sum.lost) + " lost, " + std::to_string(sum.late) + " late, " +
                std::to_string(sum.duplicated) + " duplicate replies)";
-  auto needed = limit < 100 ? static_cast<std::int64_t>(std::ceil(100.0 / (100.0 - limit))) : planned + 1;
+  auto needed = detail::trials_to_exceed(limit, planned);
   if (pct <= limit || sum.duplicated > 0) {
     out.status = status::fail;
     if (sum.duplicated > 0 && pct > limit) out.detail += "; the app answered some messages more than once";

@@ -37,6 +37,17 @@ report::measurement fake(std::string metric, std::string target, std::int64_t p5
   return m;
 }
 
+/// The config error a criteria object gives, when read and then checked
+/// against the criteria (as cli's load does); "no error" when none.
+std::string error_of(std::string_view criteria_json) {
+  try {
+    criteria::check_settings(lab_like(criteria_json));
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 report::criterion_result run(const config& cfg, std::string_view id, const std::vector<report::measurement>& ms,
                              std::string stage = "server-migration") {
   criteria::context ctx{cfg, std::move(stage), ms, std::chrono::steady_clock::now() + std::chrono::minutes(1)};
@@ -233,14 +244,6 @@ TEST(criteria, timeouts_are_cut_to_what_is_left_of_the_run) {
 }
 
 TEST(criteria, settings_are_checked_against_the_registered_criteria_before_anything_runs) {
-  auto error_of = [](std::string_view criteria_json) -> std::string {
-    try {
-      criteria::check_settings(lab_like(criteria_json));
-    } catch (const config_error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
   EXPECT_EQ(error_of(R"({"db.latency.private": {"threshold": 2}, "db.reachable": {"severity": "info"}})"), "no error");
   auto unknown = error_of(R"({"db.latncy.private": {"threshold": 2}})");
   EXPECT_EQ(unknown.rfind("unit.json: criteria.\"db.latncy.private\": unknown criterion (one of: ", 0), 0u) << unknown;
@@ -251,14 +254,6 @@ TEST(criteria, settings_are_checked_against_the_registered_criteria_before_anyth
 }
 
 TEST(criteria, a_setting_of_the_wrong_type_is_a_config_error_not_ignored) {
-  auto error_of = [](std::string_view criteria_json) -> std::string {
-    try {
-      lab_like(criteria_json);
-    } catch (const config_error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
   EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"enabled": "nope"}})"),
             "unit.json: criteria.\"db.latency.tunnel\".enabled: expected true or false");
   EXPECT_EQ(error_of(R"({"db.latency.tunnel": {"max_error_ratio": "x"}})"),
@@ -277,14 +272,6 @@ TEST(criteria, a_setting_of_the_wrong_type_is_a_config_error_not_ignored) {
 }
 
 TEST(criteria, a_setting_the_criterion_does_not_read_is_refused_naming_what_it_reads) {
-  auto error_of = [](std::string_view criteria_json) -> std::string {
-    try {
-      criteria::check_settings(lab_like(criteria_json));
-    } catch (const config_error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
   EXPECT_EQ(error_of(R"({"redis.latency": {"threshold": 2, "max_ms": 50, "max_error_ratio": 0.1, "target": "private"}})"),
             "no error");
   // max_ms is redis.latency's; on db.latency.private it would be silently ignored.

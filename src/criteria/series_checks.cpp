@@ -5,6 +5,7 @@
 #include "core/duration.hpp"
 #include "core/error.hpp"
 #include "criteria/checks.hpp"
+#include "criteria/support.hpp"
 
 namespace cutover::criteria {
 namespace {
@@ -14,12 +15,22 @@ using report::status;
 using json = nlohmann::json;
 
 /// The series a `cutover downtime` or `cutover monitor` report wrote for
-/// `metric`: the component named by the criterion's `target` setting, else
-/// the whole service. Their numbers live in the measurement's workload.
-const report::measurement* series_measurement(const context& ctx, const criterion_result& out, const char* metric,
-                                              std::string& name) {
+/// `metric`: the component named by the criterion's `target` setting (its
+/// name into `name`), else the whole service; its numbers live in the
+/// measurement's workload, which must hold `count_key` > 0. Otherwise nullptr
+/// with `out` in error: not measured (`how` says how to measure it), or empty.
+const report::measurement* series_measurement(const context& ctx, criterion_result& out, const std::string& metric,
+                                              const char* count_key, const std::string& how, std::string& name) {
   name = ctx.settings(out.id).target.empty() ? "service" : ctx.settings(out.id).target;
-  return ctx.find(metric, name);
+  const auto* m = ctx.find(metric, name);
+  out.status = status::error;
+  if (!m) {
+    out.detail = "not measured: " + how + " (no " + metric + " for '" + name + "')";
+  } else if (m->workload.value(count_key, std::int64_t{0}) <= 0) {
+    out.detail = metric + " on " + name + " holds no checks";
+    m = nullptr;
+  }
+  return m;
 }
 
 std::string hms(std::int64_t ns) { return clock_text(std::chrono::nanoseconds(ns), true); }
@@ -40,20 +51,13 @@ void eval_downtime_window(const context& ctx, criterion_result& out) {
   out.threshold = limit;
   out.unit = "ns";
   std::string name;
-  const auto* m = series_measurement(ctx, out, "downtime.total", name);
-  if (!m) {
-    out.status = status::error;
-    out.detail = "not measured: run `cutover downtime --watch api,db,redis --out R.json` through the maintenance "
-                 "window, then pass --measurements R.json (no downtime.total for '" + name + "')";
-    return;
-  }
+  const auto* m = series_measurement(ctx, out, "downtime.total", "observed_ns",
+                                     "run `cutover downtime --watch api,db,redis --out R.json` through the maintenance "
+                                     "window, then pass --measurements R.json",
+                                     name);
+  if (!m) return;
   const auto& w = m->workload;
   auto observed = w.value("observed_ns", std::int64_t{0});
-  if (observed <= 0) {
-    out.status = status::error;
-    out.detail = "downtime.total on " + name + " holds no checks";
-    return;
-  }
   auto down = w.value("downtime_ns", std::int64_t{0});
   out.measured = down;
   bool still_down = w.value("still_down", false);
@@ -68,25 +72,15 @@ void eval_soak_uptime(const context& ctx, criterion_result& out) {
   out.threshold = limit;
   out.unit = "%";
   std::string name;
-  const auto* m = series_measurement(ctx, out, "soak.uptime", name);
-  if (!m) {
-    out.status = status::error;
-    out.detail = "not measured: run `cutover monitor --out DIR` over the period, then pass --measurements "
-                 "DIR/report.json (no soak.uptime for '" + name + "')";
-    return;
-  }
+  const auto* m = series_measurement(
+      ctx, out, "soak.uptime", "checks",
+      "run `cutover monitor --out DIR` over the period, then pass --measurements DIR/report.json", name);
+  if (!m) return;
   const auto& w = m->workload;
   auto checks = w.value("checks", std::int64_t{0});
-  if (checks <= 0) {
-    out.status = status::error;
-    out.detail = "soak.uptime on " + name + " holds no checks";
-    return;
-  }
   double uptime = w.value("uptime_pct", 0.0);
   out.measured = uptime;
-  // One check can only tell 100 / checks percent apart: fewer checks than
-  // that cannot show the uptime is above the limit.
-  auto needed = limit < 100 ? static_cast<std::int64_t>(std::ceil(100.0 / (100.0 - limit))) : checks + 1;
+  auto needed = detail::trials_to_exceed(limit, checks);
   char pct[32];
   std::snprintf(pct, sizeof pct, "%.3f%%", uptime);
   out.detail = name + " up " + pct + " of " + hms(w.value("observed_ns", std::int64_t{0})) + " observed (" +

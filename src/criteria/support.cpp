@@ -1,5 +1,7 @@
 #include "criteria/support.hpp"
 
+#include <cmath>
+
 #include "core/error.hpp"
 #include "report/format.hpp"
 #include "stats/recorder.hpp"
@@ -108,6 +110,10 @@ void p50_below(const context& ctx, criterion_result& out, const std::string& met
   if (s.claimed(99)) out.detail += ", p99 " + report::human_ns(static_cast<double>(s.p99_ns));
   if (!m->fingerprint.resolved.empty()) out.detail += "; reached " + m->fingerprint.resolved;
   if (!m->fingerprint.server_addr.empty()) out.detail += " (server saw " + m->fingerprint.server_addr + ")";
+}
+
+std::int64_t trials_to_exceed(double limit_pct, std::int64_t had) {
+  return limit_pct < 100 ? static_cast<std::int64_t>(std::ceil(100.0 / (100.0 - limit_pct))) : had + 1;
 }
 
 std::vector<need> one(std::string metric, std::string target) { return {need{std::move(metric), std::move(target)}}; }

@@ -27,6 +27,11 @@ const report::measurement* usable(const context& ctx, report::criterion_result& 
 /// p50 of `metric` on `target` below the criterion's threshold (a time).
 void p50_below(const context& ctx, report::criterion_result& out, const std::string& metric, const std::string& target);
 
+/// How many trials can show a rate above `limit_pct`: each tells 100 / n
+/// percent apart, so fewer than 100 / (100 - limit) cannot; a limit of 100%
+/// or more needs more than `had` (never enough).
+std::int64_t trials_to_exceed(double limit_pct, std::int64_t had);
+
 /// One measurement need.
 std::vector<need> one(std::string metric, std::string target);
 
