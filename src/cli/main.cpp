@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <clocale>
 #include <cstdio>
 #include <cstring>
 
@@ -67,6 +68,11 @@ std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
 int main(int argc, char** argv) {
   using namespace cutover;
   hold_standard_streams();
+  // libpq's and the C library's messages in the user's language (and
+  // charset), as psql does. Numbers stay C (LC_NUMERIC untouched): reports
+  // are data. Outcomes never depend on message text.
+  std::setlocale(LC_CTYPE, "");
+  std::setlocale(LC_MESSAGES, "");
   CLI::App app{"cutover: benchmark and validation harness that decides, with numbers, whether a migration is ready"};
   app.set_version_flag("--version", cli::version_text());
   app.require_subcommand(1);

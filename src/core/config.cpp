@@ -178,9 +178,20 @@ void check_userinfo(std::string_view url, std::string_view place) {
                      "(@ as %40, / as %2F, ? as %3F, # as %23)");
 }
 
+bool valid_sslmode(std::string_view m) {
+  for (auto v : {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+    if (m == v) return true;
+  return false;
+}
+
+std::string sslmode_problem(std::string_view m) {
+  return "invalid sslmode '" + std::string(m) + "' (disable, allow, prefer, require, verify-ca or verify-full)";
+}
+
 pg_endpoint read_pg(const json& j, std::string_view place, const reader& r) {
   if (j.is_string()) return parse_pg_url(r.str(j, place), std::string(r.origin) + ": " + std::string(place));
-  r.only_keys(j, place, {"url", "host", "port", "dbname", "user", "password", "sslmode"});
+  r.only_keys(j, place, {"url", "host", "hostaddr", "port", "dbname", "user", "password", "sslmode", "sslrootcert", "sslcert",
+                         "sslkey"});
   pg_endpoint e;
   if (j.contains("url")) e = parse_pg_url(r.str(j["url"], reader::join(place, "url")), r.origin + ": " + reader::join(place, "url"));
   if (j.contains("host")) e.host = r.str(j["host"], reader::join(place, "host"));
@@ -189,6 +200,11 @@ pg_endpoint read_pg(const json& j, std::string_view place, const reader& r) {
   if (j.contains("user")) e.user = r.str(j["user"], reader::join(place, "user"));
   if (j.contains("password")) e.password = secret(r.str(j["password"], reader::join(place, "password")));
   if (j.contains("sslmode")) e.sslmode = r.str(j["sslmode"], reader::join(place, "sslmode"));
+  if (j.contains("hostaddr")) e.hostaddr = r.str(j["hostaddr"], reader::join(place, "hostaddr"));
+  if (j.contains("sslrootcert")) e.sslrootcert = r.str(j["sslrootcert"], reader::join(place, "sslrootcert"));
+  if (j.contains("sslcert")) e.sslcert = r.str(j["sslcert"], reader::join(place, "sslcert"));
+  if (j.contains("sslkey")) e.sslkey = r.str(j["sslkey"], reader::join(place, "sslkey"));
+  if (!valid_sslmode(e.sslmode)) r.fail(reader::join(place, "sslmode"), sslmode_problem(e.sslmode));
   if (e.host.empty()) r.fail(place, "host is empty");
   return e;
 }
@@ -375,8 +391,13 @@ pg_endpoint parse_pg_url(std::string_view url, std::string_view place) {
   if (path.size() > 1) e.dbname = path.substr(1);
   for (auto p : u->params()) {
     if (p.key == "sslmode") e.sslmode = p.value;
+    else if (p.key == "sslrootcert") e.sslrootcert = p.value;
+    else if (p.key == "hostaddr") e.hostaddr = p.value;
+    else if (p.key == "sslcert") e.sslcert = p.value;
+    else if (p.key == "sslkey") e.sslkey = p.value;
     else if (p.key != "connect_timeout" && p.key != "application_name") fail("unsupported URL parameter '" + std::string(p.key) + "'");
   }
+  if (!valid_sslmode(e.sslmode)) fail(sslmode_problem(e.sslmode));
   return e;
 }
 
@@ -414,6 +435,10 @@ std::string pg_endpoint::conninfo(std::chrono::milliseconds connect_timeout) con
   std::string s = "host=" + conninfo_quote(host) + " port=" + std::to_string(port) + " dbname=" + conninfo_quote(dbname) +
                   " user=" + conninfo_quote(user) + " sslmode=" + conninfo_quote(sslmode) +
                   " connect_timeout=" + std::to_string(secs) + " application_name='cutover'";
+  if (!hostaddr.empty()) s += " hostaddr=" + conninfo_quote(hostaddr);
+  if (!sslrootcert.empty()) s += " sslrootcert=" + conninfo_quote(sslrootcert);
+  if (!sslcert.empty()) s += " sslcert=" + conninfo_quote(sslcert);
+  if (!sslkey.empty()) s += " sslkey=" + conninfo_quote(sslkey);
   if (!password.empty()) s += " password=" + conninfo_quote(password.reveal());
   return s;
 }

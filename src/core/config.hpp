@@ -21,11 +21,15 @@ namespace cutover {
 /// A PostgreSQL endpoint. Units: seconds for libpq's connect_timeout.
 struct pg_endpoint {
   std::string host = "127.0.0.1";
+  std::string hostaddr;  ///< numeric address to connect to instead of resolving `host` (TLS still verifies `host`)
   std::uint16_t port = 5432;
   std::string dbname = "postgres";
   std::string user = "postgres";
   secret password;
-  std::string sslmode = "prefer";
+  std::string sslmode = "prefer";  ///< libpq's sslmode: disable|allow|prefer|require|verify-ca|verify-full
+  std::string sslrootcert;         ///< CA certificate file for verify-ca/verify-full (libpq's sslrootcert)
+  std::string sslcert;             ///< client certificate file, when the server asks for one
+  std::string sslkey;              ///< the client certificate's key file
   /// libpq conninfo string including the password: hand only to libpq.
   std::string conninfo(std::chrono::milliseconds connect_timeout) const;
   /// postgresql://user:***@host:port/db, safe to print.

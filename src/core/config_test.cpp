@@ -229,4 +229,37 @@ TEST(config, a_directory_given_as_config_says_so) {
 TEST(config, a_number_no_double_holds_is_a_config_error_naming_the_file) {
   EXPECT_EQ(error_of(R"({"targets": {"a": {}}, "criteria": {"db.reachable": {"threshold": 1e400}}})"),
             "cfg.json: malformed JSON: a number is out of range");
+
+TEST(config, takes_libpq_tls_settings_from_objects_and_urls) {
+  auto c = parse_config(R"({"targets": {
+      "managed": {"postgres": {"host": "db.example.test", "hostaddr": "127.0.0.1", "port": 5432, "dbname": "default_db", "user": "gen_user",
+                               "sslmode": "verify-full", "sslrootcert": "/etc/cutover/ca.crt",
+                               "sslcert": "/etc/cutover/client.crt", "sslkey": "/etc/cutover/client.key"}},
+      "uri": {"postgres": "postgresql://u@127.0.0.1:5432/db?sslmode=verify-ca&sslrootcert=%2Ftmp%2Fca%20x.crt"},
+      "plain": {"postgres": "postgresql://u@127.0.0.1:5432/db"}}})",
+                        "cfg.json");
+  const auto& m = *c.find("managed")->postgres;
+  EXPECT_EQ(m.sslmode, "verify-full");
+  EXPECT_EQ(m.sslrootcert, "/etc/cutover/ca.crt");
+  EXPECT_EQ(m.sslcert, "/etc/cutover/client.crt");
+  EXPECT_EQ(m.sslkey, "/etc/cutover/client.key");
+  auto ci = m.conninfo(std::chrono::milliseconds(3000));
+  EXPECT_NE(ci.find("sslmode='verify-full'"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("sslrootcert='/etc/cutover/ca.crt'"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("sslkey='/etc/cutover/client.key'"), std::string::npos) << ci;
+  EXPECT_NE(ci.find("hostaddr='127.0.0.1'"), std::string::npos) << ci;
+  const auto& u = *c.find("uri")->postgres;
+  EXPECT_EQ(u.sslmode, "verify-ca");
+  EXPECT_EQ(u.sslrootcert, "/tmp/ca x.crt");
+  // The plan's URL names no sslmode: libpq's default, which uses TLS when the server offers it.
+  EXPECT_EQ(c.find("plain")->postgres->sslmode, "prefer");
+  EXPECT_EQ(c.find("plain")->postgres->conninfo(std::chrono::milliseconds(3000)).find("sslrootcert"), std::string::npos);
+}
+
+TEST(config, rejects_an_unknown_sslmode) {
+  EXPECT_NE(error_of(R"({"targets": {"t": {"postgres": {"host": "h", "sslmode": "verify_full"}}}})")
+                .find("targets.t.postgres.sslmode: invalid sslmode 'verify_full'"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"targets": {"t": {"postgres": "postgresql://u@h/db?sslmode=on"}}})").find("invalid sslmode 'on'"),
+            std::string::npos);
 }

@@ -14,6 +14,7 @@ constexpr std::array<named<outcome>, outcome_count> names{{
     {outcome::check_failed, "check_failed", {}},
     {outcome::skipped, "skipped", {}},
     {outcome::error, "error", {}},
+    {outcome::tls_failed, "tls_failed", {}},
 }};
 }  // namespace
 

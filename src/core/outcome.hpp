@@ -19,8 +19,9 @@ enum class outcome : std::uint8_t {
   check_failed,    ///< the operation worked but its answer was not what was expected
   skipped,         ///< not run (missing configuration or an earlier failure)
   error,           ///< any other failure (DNS, server error, ...)
+  tls_failed,      ///< the TLS handshake or the server certificate's verification failed
 };
-inline constexpr std::size_t outcome_count = 9;
+inline constexpr std::size_t outcome_count = 10;
 
 /// Stable lower-case name used in reports ("ok", "timeout", ...).
 std::string_view to_string(outcome o) noexcept;
@@ -52,6 +53,7 @@ struct path_fingerprint {
   std::string server_addr;     ///< inet_server_addr():port as the server saw it
   std::string client_addr;     ///< inet_client_addr() as the server saw it
   std::string path;            ///< "tunnel", "private", "direct" (from config)
+  std::string tls;             ///< PostgreSQL: "none", or the TLS protocol and cipher used ("TLSv1.3 TLS_AES_256_GCM_SHA384")
 };
 
 /// One operation against one endpoint, run repeatedly by a sampler.

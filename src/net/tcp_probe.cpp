@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "core/interrupt.hpp"
@@ -23,11 +24,29 @@ using clock = std::chrono::steady_clock;
 
 outcome from_errno(int e) {
   switch (e) {
-    case ECONNREFUSED: return outcome::refused;
+    case ECONNREFUSED:
+    case EHOSTUNREACH:  // an ICMP "unreachable": a router or firewall said no
+    case ENETUNREACH: return outcome::refused;
     case ETIMEDOUT: return outcome::timeout;
     case ECONNRESET:
+    case ECONNABORTED:
     case EPIPE: return outcome::reset;
     default: return outcome::error;
+  }
+}
+
+/// A SOCKS5 CONNECT reply code (RFC 1928 section 6) as an outcome and its RFC name.
+std::pair<outcome, const char*> socks5_reply(unsigned char code) {
+  switch (code) {
+    case 0x01: return {outcome::error, "general SOCKS server failure"};
+    case 0x02: return {outcome::refused, "connection not allowed by ruleset"};
+    case 0x03: return {outcome::refused, "network unreachable"};
+    case 0x04: return {outcome::refused, "host unreachable"};
+    case 0x05: return {outcome::refused, "connection refused"};
+    case 0x06: return {outcome::timeout, "TTL expired"};
+    case 0x07: return {outcome::protocol_error, "command not supported"};
+    case 0x08: return {outcome::protocol_error, "address type not supported"};
+    default: return {outcome::protocol_error, "unassigned reply code"};
   }
 }
 
@@ -211,10 +230,11 @@ probe_result socks5_check(const socks5_check_options& o) {
   unsigned char head[4];
   if (r = recv_exact(fd, head, 4, deadline, "socks5 connect"); !r.ok()) return r;
   if (head[0] != 0x05) return probe_result::failure(outcome::protocol_error, "socks5 connect: not a SOCKS5 reply");
-  if (head[1] != 0x00)
-    return probe_result::failure(head[1] == 0x05 ? outcome::refused : outcome::check_failed,
-                                 "socks5 connect to " + o.dest_host + ":" + std::to_string(o.dest_port) +
-                                     " failed with reply code " + std::to_string(head[1]));
+  if (head[1] != 0x00) {
+    auto [result, name] = socks5_reply(head[1]);
+    return probe_result::failure(result, "socks5 connect to " + o.dest_host + ":" + std::to_string(o.dest_port) +
+                                             " failed with reply code " + std::to_string(head[1]) + " (" + name + ")");
+  }
   std::size_t addr_len = head[3] == 0x01 ? 4 : head[3] == 0x04 ? 16 : 0;
   if (head[3] == 0x03) {
     unsigned char n;

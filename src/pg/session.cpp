@@ -1,8 +1,10 @@
 #include "pg/session.hpp"
 
+#include <libpq-fe.h>
 #include <linux/tcp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cstddef>
@@ -10,12 +12,14 @@
 #include <cstdio>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "core/interrupt.hpp"
 #include "core/peer.hpp"
@@ -25,8 +29,6 @@ namespace cutover::pg {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
 
 /// No statement of the harness reads this much (the largest, parity's
 /// narrowed buckets, is at most 10 x 32k keys with their hashes, ~17 MB); a
@@ -126,26 +128,143 @@ std::size_t to_rows(const pqxx::result& r, rows* out) {
 
 }  // namespace
 
-outcome classify(std::string_view m, std::string_view sqlstate) noexcept {
-  if (sqlstate == "57014" || contains(m, "statement timeout") || contains(m, "timeout expired") ||
-      contains(m, "timed out"))
-    return outcome::timeout;
-  if (sqlstate.starts_with("28") || contains(m, "password authentication failed") ||
-      contains(m, "no password supplied") || contains(m, "authentication failed") ||
-      contains(m, "no pg_hba.conf entry"))
-    return outcome::auth_failed;
-  if (contains(m, "Connection refused")) return outcome::refused;
-  if (contains(m, "server closed the connection") || contains(m, "Connection reset") ||
-      contains(m, "terminating connection") || contains(m, "Lost connection") || contains(m, "EOF detected") ||
-      contains(m, "Broken pipe") || contains(m, "not connected") || contains(m, "no connection to the server") ||
-      sqlstate.starts_with("08") || sqlstate == "57P01")
+outcome classify(std::string_view s) noexcept {
+  if (s.size() != 5) return outcome::error;
+  auto cls = s.substr(0, 2);
+  if (s == "57014") return outcome::timeout;     // query_canceled: statement_timeout
+  if (cls == "28") return outcome::auth_failed;  // 28000 invalid_authorization_specification, 28P01 invalid_password
+  if (s == "08P01") return outcome::protocol_error;
+  // The server turned the session away: too many connections, starting up or
+  // shutting down, "unable to establish" / "rejected establishment".
+  if (s == "53300" || s == "57P03" || s == "08001" || s == "08004") return outcome::refused;
+  // The connection is gone: connection exceptions, admin/crash shutdown,
+  // database dropped, idle (in transaction) session timeouts.
+  if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P04" || s == "57P05" || s == "25P03")
     return outcome::reset;
-  if (contains(m, "protocol")) return outcome::protocol_error;
   return outcome::error;
 }
 
+outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing) noexcept {
+  if (!sqlstate.empty()) return classify(sqlstate);
+  if (password_missing) return outcome::auth_failed;
+  switch (stage) {
+    case connect_stage::resolve: return outcome::error;
+    case connect_stage::tcp: return outcome::refused;
+    case connect_stage::tls: return outcome::tls_failed;
+    case connect_stage::startup: return outcome::reset;
+  }
+  return outcome::error;
+}
+
+std::string sqlstate_in(std::string_view text) {
+  // libpq formats a server error as "%s:  " (severity) then, at VERBOSE,
+  // "%s: " (SQLSTATE): five digits or upper-case letters between the two.
+  auto code_char = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); };
+  std::string found;
+  for (auto i = text.find(":  "); i != std::string_view::npos; i = text.find(":  ", i + 1)) {
+    auto at = i + 3;
+    if (at + 7 > text.size()) break;
+    bool ok = text[at + 5] == ':' && text[at + 6] == ' ';
+    for (std::size_t k = 0; ok && k < 5; ++k) ok = code_char(text[at + k]);
+    if (ok) found = std::string(text.substr(at, 5));
+  }
+  return found;
+}
+
+namespace {
+
+/// libpqxx 6 connects only in blocking mode with whole-second timeouts and
+/// reports a failed connection as an exception holding libpq's translated
+/// text. cutover connects with libpq itself (one deadline, the SQLSTATE, the
+/// stage it failed in) and hands the open PGconn to libpqxx through this
+/// policy. It never reconnects: a lost connection stays lost.
+class adopted_policy final : public pqxx::connectionpolicy {
+public:
+  explicit adopted_policy(PGconn* c) : pqxx::connectionpolicy(std::string{}), conn_(c) {}
+  ~adopted_policy() noexcept override {
+    if (conn_) PQfinish(conn_);
+  }
+  adopted_policy(const adopted_policy&) = delete;
+  adopted_policy& operator=(const adopted_policy&) = delete;
+  handle do_startconnect(handle orig) override { return orig ? orig : std::exchange(conn_, nullptr); }
+  handle do_completeconnect(handle orig) override { return orig; }
+
+private:
+  PGconn* conn_;
+};
+
+/// A libpqxx connection over a PGconn that is already open.
+class adopted_connection final : public pqxx::connection_base {
+public:
+  // The base only keeps a reference to the policy; init() runs once it exists.
+  explicit adopted_connection(PGconn* c) : pqxx::connection_base(policy_), policy_(c) { init(); }
+  ~adopted_connection() noexcept { close(); }
+
+private:
+  adopted_policy policy_;
+};
+
+connect_stage stage_of(ConnStatusType s, const pg_endpoint& e) {
+  switch (s) {
+    case CONNECTION_STARTED: return connect_stage::tcp;
+    case CONNECTION_SSL_STARTUP:
+    case CONNECTION_GSS_STARTUP: return connect_stage::tls;
+    case CONNECTION_NEEDED:
+    case CONNECTION_BAD: {
+      // libpq resolves and connects in one step here: if the name resolves,
+      // the TCP connect is what failed.
+      if (!e.hostaddr.empty() || e.host.empty() || e.host.front() == '/') return connect_stage::tcp;
+      addrinfo hints{};
+      hints.ai_socktype = SOCK_STREAM;
+      addrinfo* res = nullptr;
+      if (::getaddrinfo(e.host.c_str(), nullptr, &hints, &res) != 0) return connect_stage::resolve;
+      ::freeaddrinfo(res);
+      return connect_stage::tcp;
+    }
+    default: return connect_stage::startup;
+  }
+}
+
+const char* stage_words(connect_stage s) {
+  switch (s) {
+    case connect_stage::resolve: return "resolving the host";
+    case connect_stage::tcp: return "TCP connect";
+    case connect_stage::tls: return "TLS handshake";
+    case connect_stage::startup: return "startup and authentication";
+  }
+  return "";
+}
+
+/// What of libpq's error text a person needs: the line with the server's
+/// error when there is one (not VERBOSE's extra lines), else every line but
+/// the indented hints.
+std::string error_text(std::string_view text, std::string_view sqlstate) {
+  std::string out;
+  const std::string marker = ":  " + std::string(sqlstate) + ": ";
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    if (!line.empty() && line.front() != '\t' && line.front() != ' ') {
+      if (!sqlstate.empty() && line.find(marker) != std::string_view::npos) return std::string(line);
+      out += (out.empty() ? "" : " ") + std::string(line);
+    }
+    if (nl == std::string_view::npos) break;
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+std::string tls_of(PGconn* c) {
+  if (!PQsslInUse(c)) return "none";
+  const char* protocol = PQsslAttribute(c, "protocol");
+  const char* cipher = PQsslAttribute(c, "cipher");
+  return std::string(protocol ? protocol : "TLS") + (cipher ? std::string(" ") + cipher : "");
+}
+
+}  // namespace
+
 struct session::impl {
-  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<pqxx::connection_base> conn;
   watchdog dog;
   std::string begin_sql;  // what reopens the open transaction; empty: none is open
   struct statement {
@@ -193,11 +312,59 @@ void session::close() noexcept {
 
 probe_result session::connect() {
   close();
+  const auto deadline = clock::now() + options_.connect_timeout;
+  const auto what = "connect " + endpoint_.display();
+  PGconn* c = PQconnectStart(endpoint_.conninfo(options_.connect_timeout).c_str());
+  if (!c) return probe_result::failure(outcome::error, what + ": libpq could not allocate a connection");
+  struct finisher {
+    PGconn*& c;
+    ~finisher() {
+      if (c) PQfinish(c);
+    }
+  } finish{c};
+  // Set before any server message is read, so that libpq writes the server's
+  // SQLSTATE into the error text (the one place it keeps it after a failure).
+  PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
+  ConnStatusType status = PQstatus(c);
+  auto polling = status == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK && polling != PGRES_POLLING_FAILED) {
+    // The socket, and the stop request (SIGINT/SIGTERM) beside it.
+    pollfd p[2] = {{PQsocket(c), static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0},
+                   {stop_fd(), POLLIN, 0}};
+    int n = 0;
+    do {
+      if (stop_requested()) return probe_result::failure(outcome::skipped, what + ": interrupted by a signal");
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now()).count();
+      n = left <= 0 ? 0 : ::poll(p, p[1].fd >= 0 ? 2 : 1, static_cast<int>(left));
+    } while (n < 0 && errno == EINTR);
+    if (n > 0 && p[1].fd >= 0 && p[1].revents)
+      return probe_result::failure(outcome::skipped, what + ": interrupted by a signal");
+    if (n == 0)
+      return probe_result::failure(outcome::timeout, what + ": no answer within " +
+                                                         std::to_string(options_.connect_timeout.count()) + " ms (" +
+                                                         stage_words(stage_of(PQstatus(c), endpoint_)) + ")");
+    status = PQstatus(c);
+    polling = PQconnectPoll(c);
+  }
+  if (polling == PGRES_POLLING_FAILED) {
+    std::string_view text = PQerrorMessage(c);
+    auto code = sqlstate_in(text);
+    bool password_missing = PQconnectionNeedsPassword(c) != 0;
+    auto o = classify_connect(code, stage_of(status, endpoint_), password_missing);
+    std::string detail = one_line(error_text(text, code));
+    if (o == outcome::tls_failed)
+      detail = "TLS failed (sslmode=" + endpoint_.sslmode +
+               (endpoint_.sslrootcert.empty() ? "" : ", sslrootcert=" + endpoint_.sslrootcert) + "): " + detail;
+    else if (code.empty() && password_missing)
+      detail = "the server asks for a password and none is configured: " + detail;
+    return probe_result::failure(o, what + ": " + detail);
+  }
+  tls_ = tls_of(c);
   try {
-    impl_->conn = std::make_unique<pqxx::connection>(endpoint_.conninfo(options_.connect_timeout));
+    impl_->conn = std::make_unique<adopted_connection>(std::exchange(c, nullptr));
   } catch (const std::exception& e) {
     impl_->conn.reset();
-    return probe_result::failure(classify(e.what()), "connect " + endpoint_.display() + ": " + one_line(e.what()));
+    return probe_result::failure(outcome::reset, what + ": " + one_line(e.what()));
   }
   return {};
 }
@@ -214,7 +381,7 @@ static std::optional<probe_result> cut_short(const watchdog& dog, std::string_vi
 }
 
 template <typename F>
-static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& dog, std::chrono::milliseconds timeout,
+static probe_result guarded(std::unique_ptr<pqxx::connection_base>& conn, watchdog& dog, std::chrono::milliseconds timeout,
                             std::string_view what, F&& f) {
   if (!conn || !conn->is_open()) return probe_result::failure(outcome::reset, std::string(what) + ": not connected");
   // The client-side deadline is a little longer than the server's, so a
@@ -230,14 +397,28 @@ static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& d
       return r;
     }
     return {};
+  } catch (const pqxx::broken_connection& e) {
+    dog.disarm();
+    if (auto cut = cut_short(dog, what)) {
+      conn.reset();
+      return *cut;
+    }
+    auto o = dog.fired() ? outcome::timeout : outcome::reset;
+    auto msg = dog.fired() ? std::string(what) + ": no answer within " + std::to_string(timeout.count()) + " ms"
+                           : std::string(what) + ": " + one_line(e.what());
+    conn.reset();
+    return probe_result::failure(o, msg, false);
   } catch (const pqxx::sql_error& e) {
     dog.disarm();
     if (auto cut = cut_short(dog, what)) {
       conn.reset();
       return *cut;
     }
-    auto o = dog.fired() ? outcome::timeout : classify(e.what(), e.sqlstate());
-    bool usable = !dog.fired() && conn->is_open() && o != outcome::reset;
+    bool open = conn->is_open();
+    auto o = dog.fired() ? outcome::timeout : classify(e.sqlstate());
+    // An error without a SQLSTATE on a connection that closed is the connection's loss.
+    if (!dog.fired() && !open && o == outcome::error) o = outcome::reset;
+    bool usable = !dog.fired() && open && o != outcome::reset;
     return probe_result::failure(o, std::string(what) + ": " + one_line(e.what()), usable);
   } catch (const std::exception& e) {
     dog.disarm();
@@ -245,7 +426,7 @@ static probe_result guarded(std::unique_ptr<pqxx::connection>& conn, watchdog& d
       conn.reset();
       return *cut;
     }
-    auto o = dog.fired() ? outcome::timeout : classify(e.what());
+    auto o = dog.fired() ? outcome::timeout : conn->is_open() ? outcome::error : outcome::reset;
     auto msg = dog.fired() ? std::string(what) + ": no answer within " + std::to_string(timeout.count()) + " ms"
                            : std::string(what) + ": " + one_line(e.what());
     conn.reset();
@@ -431,6 +612,7 @@ path_fingerprint session::fingerprint() {
     f.client_addr = r[0][2].value_or("");
   }
   f.resolved = peer_address(impl_->conn->sock());
+  f.tls = tls_;
   return f;
 }
 

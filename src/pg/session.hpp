@@ -19,7 +19,7 @@ using rows = std::vector<std::vector<std::optional<std::string>>>;
 
 /// Deadlines for one session. Units as named.
 struct session_options {
-  std::chrono::milliseconds connect_timeout{3000};    ///< TCP + TLS + auth (libpq rounds up to whole seconds, min 2 s)
+  std::chrono::milliseconds connect_timeout{3000};    ///< TCP + TLS + auth, one deadline (polled by cutover, not libpq)
   std::chrono::milliseconds statement_timeout{5000};  ///< server-side statement_timeout and client-side watchdog
   std::string path;                                   ///< declared path ("tunnel", "private", ...) for fingerprints
 };
@@ -99,6 +99,7 @@ private:
   session_options options_;
   std::unique_ptr<impl> impl_;
   std::size_t last_rows_ = 0;
+  std::string tls_;  ///< "none", or the TLS protocol and cipher of the open connection
 
   /// After a statement: a failure inside begin()'s transaction reopens it.
   probe_result settle(probe_result r);
@@ -131,7 +132,26 @@ std::string unique_statement_name();
 std::string prepare_if_missing_sql(const std::string& name, const std::string& sql,
                                    const std::function<std::string(const std::string&)>& literal);
 
-/// Maps a libpq/libpqxx error message (and SQLSTATE, when known) to an outcome.
-outcome classify(std::string_view message, std::string_view sqlstate = {}) noexcept;
+
+/// Maps a server's SQLSTATE to an outcome (57014 -> timeout, class 28 ->
+/// auth_failed, class 08 and 57P0x -> reset, ...; anything else -> error).
+outcome classify(std::string_view sqlstate) noexcept;
+
+/// How far a failed connection attempt got (from libpq's PQstatus while polling).
+enum class connect_stage {
+  resolve,  ///< name resolution
+  tcp,      ///< TCP connect
+  tls,      ///< SSLRequest and TLS handshake, certificate verification
+  startup,  ///< startup packet, authentication, session set-up
+};
+/// Maps a failed connection attempt to an outcome: the server's SQLSTATE when
+/// it sent one, otherwise what libpq reports (a password it had none for) and
+/// the stage the attempt failed in.
+outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing) noexcept;
+
+/// The SQLSTATE of the last server error in libpq's error text when the
+/// connection was polled at PQERRORS_VERBOSE ("SEVERITY:  28P01: ..."), or "".
+/// The code is protocol, the same in every language; the text around it is not.
+std::string sqlstate_in(std::string_view verbose_error);
 
 }  // namespace cutover::pg

@@ -7,15 +7,49 @@
 
 using namespace cutover;
 
-TEST(pg_classify, maps_libpq_messages_to_outcomes) {
-  EXPECT_EQ(pg::classify("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"), outcome::refused);
-  EXPECT_EQ(pg::classify("FATAL:  password authentication failed for user \"gen_user\""), outcome::auth_failed);
-  EXPECT_EQ(pg::classify("timeout expired"), outcome::timeout);
-  EXPECT_EQ(pg::classify("ERROR:  canceling statement due to statement timeout", "57014"), outcome::timeout);
-  EXPECT_EQ(pg::classify("server closed the connection unexpectedly"), outcome::reset);
-  EXPECT_EQ(pg::classify("Could not obtain client encoding: not connected."), outcome::reset);
-  EXPECT_EQ(pg::classify("FATAL:  terminating connection due to administrator command", "57P01"), outcome::reset);
-  EXPECT_EQ(pg::classify("ERROR:  relation \"nope\" does not exist", "42P01"), outcome::error);
+TEST(pg_classify, maps_sqlstates_to_outcomes) {
+  EXPECT_EQ(pg::classify("57014"), outcome::timeout);
+  EXPECT_EQ(pg::classify("28P01"), outcome::auth_failed);
+  EXPECT_EQ(pg::classify("28000"), outcome::auth_failed);
+  EXPECT_EQ(pg::classify("53300"), outcome::refused);
+  EXPECT_EQ(pg::classify("57P03"), outcome::refused);
+  EXPECT_EQ(pg::classify("57P01"), outcome::reset);
+  EXPECT_EQ(pg::classify("08006"), outcome::reset);
+  EXPECT_EQ(pg::classify("08P01"), outcome::protocol_error);
+  EXPECT_EQ(pg::classify("3D000"), outcome::error);
+  EXPECT_EQ(pg::classify("42P01"), outcome::error);
+  EXPECT_EQ(pg::classify(""), outcome::error);
+}
+
+TEST(pg_classify, connection_failures_by_sqlstate_then_stage) {
+  using pg::connect_stage;
+  EXPECT_EQ(pg::classify_connect("28P01", connect_stage::startup, false), outcome::auth_failed);
+  EXPECT_EQ(pg::classify_connect("3D000", connect_stage::startup, false), outcome::error);
+  EXPECT_EQ(pg::classify_connect("", connect_stage::startup, true), outcome::auth_failed);
+  EXPECT_EQ(pg::classify_connect("", connect_stage::startup, false), outcome::reset);
+  EXPECT_EQ(pg::classify_connect("", connect_stage::tcp, false), outcome::refused);
+  EXPECT_EQ(pg::classify_connect("", connect_stage::tls, false), outcome::tls_failed);
+  EXPECT_EQ(pg::classify_connect("", connect_stage::resolve, false), outcome::error);
+}
+
+TEST(pg_classify, reads_the_sqlstate_in_any_language) {
+  // libpq's text at PQERRORS_VERBOSE: the severity and message are the server's language, the code is not.
+  EXPECT_EQ(pg::sqlstate_in("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  28P01: password "
+                            "authentication failed for user \"gen_user\"\nLOCATION:  auth_failed, auth.c:326\n"),
+            "28P01");
+  EXPECT_EQ(pg::sqlstate_in("подключиться к серверу \"127.0.0.1\", порт 5432 не удалось: ВАЖНО:  28P01: "
+                            "пользователь \"gen_user\" не прошёл проверку подлинности (по паролю)\n"),
+            "28P01");
+  EXPECT_EQ(pg::sqlstate_in("connection to server at \"127.0.0.1\", port 5432 failed: VAZHNO:  53300: "
+                            "slishkom mnogo podklyuchenij"),
+            "53300");
+  // The last server error wins when libpq tried several addresses.
+  EXPECT_EQ(pg::sqlstate_in("failed: Connection refused\n\tIs the server running?\nfailed: FATAL:  3D000: "
+                            "database \"x\" does not exist\n"),
+            "3D000");
+  EXPECT_EQ(pg::sqlstate_in("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"), "");
+  EXPECT_EQ(pg::sqlstate_in("SSL error: certificate verify failed"), "");
+  EXPECT_EQ(pg::sqlstate_in("ERROR:  abc: lower case is no code"), "");
 }
 
 TEST(pg_session, closed_port_is_refused_quickly_and_message_has_no_password) {

@@ -17,8 +17,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
-
 /// No probe needs a reply this large; a server streaming more is broken.
 constexpr std::size_t max_reply_bytes = 64u << 20;
 
@@ -64,32 +62,38 @@ void flatten(const redisReply* r, reply& out) {
 
 }  // namespace
 
-outcome classify(std::string_view m) noexcept {
-  if (contains(m, "NOAUTH") || contains(m, "WRONGPASS") || contains(m, "invalid password") ||
-      contains(m, "invalid username-password") || contains(m, "AUTH <password> called without"))
-    return outcome::auth_failed;
-  if (contains(m, "timed out") || contains(m, "temporarily unavailable") || contains(m, "Timeout"))
-    return outcome::timeout;
-  if (contains(m, "Connection refused")) return outcome::refused;
-  if (contains(m, "reset by peer") || contains(m, "Server closed") || contains(m, "Broken pipe") ||
-      contains(m, "closed the connection"))
-    return outcome::reset;
-  if (contains(m, "Protocol error")) return outcome::protocol_error;
-  return outcome::error;
-}
-
-outcome classify_context(int err, int saved_errno) noexcept {
+outcome classify(int err, int saved_errno) noexcept {
   switch (err) {
     case REDIS_ERR_IO:
-      if (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT || saved_errno == EINPROGRESS)
-        return outcome::timeout;
-      if (saved_errno == ECONNREFUSED) return outcome::refused;
-      if (saved_errno == ECONNRESET || saved_errno == EPIPE || saved_errno == ECONNABORTED) return outcome::reset;
-      return outcome::error;
+      switch (saved_errno) {
+        // A socket receive/send timeout surfaces as EAGAIN; a connect timeout as ETIMEDOUT.
+        case ETIMEDOUT:
+        case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+        case EWOULDBLOCK:
+#endif
+        case EINPROGRESS: return outcome::timeout;
+        case ECONNREFUSED:
+        case EHOSTUNREACH:
+        case ENETUNREACH: return outcome::refused;
+        case ECONNRESET:
+        case ECONNABORTED:
+        case EPIPE: return outcome::reset;
+        default: return outcome::error;
+      }
     case REDIS_ERR_EOF: return outcome::reset;
     case REDIS_ERR_PROTOCOL: return outcome::protocol_error;
-    default: return outcome::error;
+#ifdef REDIS_ERR_TIMEOUT
+    case REDIS_ERR_TIMEOUT: return outcome::timeout;
+#endif
+    default: return outcome::error;  // REDIS_ERR_OTHER (e.g. the name does not resolve), REDIS_ERR_OOM
   }
+}
+
+outcome classify_reply(std::string_view error_reply) noexcept {
+  auto code = error_reply.substr(0, error_reply.find(' '));
+  if (code == "NOAUTH" || code == "WRONGPASS") return outcome::auth_failed;
+  return outcome::error;
 }
 
 struct client::impl {
@@ -131,8 +135,7 @@ struct client::impl {
     std::size_t read_bytes = 0;
     while (replies.size() < n) {
       void* raw = nullptr;
-      if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK)
-        return drop(outcome::protocol_error, std::string(what) + ": " + scrub(ctx->errstr));
+      if (redisGetReplyFromReader(ctx, &raw) != REDIS_OK) return fail(what, 0);
       if (raw) {
         replies.push_back(static_cast<redisReply*>(raw));
         continue;
@@ -140,12 +143,14 @@ struct client::impl {
       if (auto w = wait_for(ctx->fd, POLLIN, deadline); w != wait_end::ready)
         return w == wait_end::timeout ? timed_out() : interrupted();
       auto got = ::recv(ctx->fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (got == 0) return drop(outcome::reset, std::string(what) + ": the server closed the connection");
+      // Read here rather than by hiredis (one deadline for the whole reply),
+      // classified the way hiredis would report it: EOF, or I/O with errno.
+      if (got == 0)
+        return drop(classify(REDIS_ERR_EOF, 0), std::string(what) + ": the server closed the connection");
       if (got < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
         int e = errno;
-        return drop(e == ECONNRESET || e == EPIPE ? outcome::reset : e == ETIMEDOUT ? outcome::timeout : outcome::error,
-                    std::string(what) + ": " + std::strerror(e));
+        return drop(classify(REDIS_ERR_IO, e), std::string(what) + ": " + std::strerror(e));
       }
       read_bytes += static_cast<std::size_t>(got);
       if (read_bytes > max_reply_bytes)
@@ -167,7 +172,7 @@ struct client::impl {
     probe_result result;
     if (r->type == REDIS_REPLY_ERROR) {
       std::string text(r->str, r->len);
-      result = probe_result::failure(classify(text), scrub(text), true);
+      result = probe_result::failure(classify_reply(text), scrub(text), true);
     }
     if (out) {
       *out = reply{};
@@ -182,7 +187,7 @@ struct client::impl {
   /// at once by the caller), never from errstr's text.
   probe_result fail(std::string_view what, int saved_errno) {
     if (!ctx) return probe_result::failure(outcome::error, std::string(what) + ": cannot allocate a context", false);
-    auto o = classify_context(ctx->err, saved_errno);
+    auto o = classify(ctx->err, saved_errno);
     // A socket timeout shows as EAGAIN, whose text ("Resource temporarily
     // unavailable") says nothing to a reader: say what happened instead.
     std::string msg = o == outcome::timeout ? "no answer within " + std::to_string(timeout.count()) + " ms"
@@ -218,6 +223,9 @@ probe_result client::connect() {
                                     : command({"AUTH", endpoint_.user, endpoint_.password.reveal()});
     if (!r.ok()) {
       impl_->reset();
+      // An error reply to AUTH (the connection still usable) is about the
+      // credentials whatever its code: Redis < 6 says "ERR invalid password".
+      if (r.result == outcome::error && r.connection_usable) r.result = outcome::auth_failed;
       r.connection_usable = false;
       r.message = "connect " + endpoint_.display() + ": " + r.message;
       return r;
@@ -269,7 +277,7 @@ probe_result client::pipeline(const std::vector<std::vector<std::string>>& comma
   probe_result result;
   for (auto* r : replies) {
     if (r->type == REDIS_REPLY_ERROR && result.ok())
-      result = probe_result::failure(classify({r->str, r->len}), scrub({r->str, r->len}), true);
+      result = probe_result::failure(classify_reply({r->str, r->len}), scrub({r->str, r->len}), true);
     if (out) flatten(r, out->emplace_back());
     freeReplyObject(r);
   }

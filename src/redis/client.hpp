@@ -63,9 +63,12 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Maps a Redis error reply ("NOAUTH ...", "WRONGPASS ...") to an outcome.
-outcome classify(std::string_view message) noexcept;
-/// Maps a failed hiredis context (its `err` and the errno of the failed call) to an outcome.
-outcome classify_context(int err, int saved_errno) noexcept;
+/// Maps a failed hiredis context to an outcome: its `err` and, for
+/// REDIS_ERR_IO, the errno saved right after the failing call (ETIMEDOUT or
+/// EAGAIN -> timeout, ECONNREFUSED -> refused, ECONNRESET -> reset).
+outcome classify(int err, int saved_errno) noexcept;
+/// Maps a Redis error reply to an outcome by its error code, the reply's
+/// first word (NOAUTH, WRONGPASS -> auth_failed; others -> error).
+outcome classify_reply(std::string_view error_reply) noexcept;
 
 }  // namespace cutover::redis

@@ -1,6 +1,8 @@
 #include "redis/client.hpp"
 
 #include <arpa/inet.h>
+#include <hiredis/hiredis.h>
+
 #include <gtest/gtest.h>
 #include <hiredis/read.h>
 #include <netinet/in.h>
@@ -8,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstdlib>
 #include <thread>
 
@@ -17,14 +18,25 @@
 
 using namespace cutover;
 
-TEST(redis_classify, maps_errors_to_outcomes) {
-  EXPECT_EQ(redis::classify("NOAUTH Authentication required."), outcome::auth_failed);
-  EXPECT_EQ(redis::classify("WRONGPASS invalid username-password pair or user is disabled."), outcome::auth_failed);
-  EXPECT_EQ(redis::classify("Resource temporarily unavailable"), outcome::timeout);
-  EXPECT_EQ(redis::classify("Connection refused"), outcome::refused);
-  EXPECT_EQ(redis::classify("Server closed the connection"), outcome::reset);
-  EXPECT_EQ(redis::classify("Protocol error, got \"H\" as reply type byte"), outcome::protocol_error);
-  EXPECT_EQ(redis::classify("ERR unknown command"), outcome::error);
+TEST(redis_classify, maps_hiredis_codes_and_errno_to_outcomes) {
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, EAGAIN), outcome::timeout);  // SO_RCVTIMEO passed
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, ETIMEDOUT), outcome::timeout);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, ECONNREFUSED), outcome::refused);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, ECONNRESET), outcome::reset);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, EPIPE), outcome::reset);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, EACCES), outcome::error);
+  EXPECT_EQ(redis::classify(REDIS_ERR_EOF, 0), outcome::reset);
+  EXPECT_EQ(redis::classify(REDIS_ERR_PROTOCOL, 0), outcome::protocol_error);
+  EXPECT_EQ(redis::classify(REDIS_ERR_OTHER, 0), outcome::error);
+}
+
+TEST(redis_classify, maps_error_replies_by_their_code) {
+  EXPECT_EQ(redis::classify_reply("NOAUTH Authentication required."), outcome::auth_failed);
+  EXPECT_EQ(redis::classify_reply("WRONGPASS invalid username-password pair or user is disabled."), outcome::auth_failed);
+  EXPECT_EQ(redis::classify_reply("NOAUTH"), outcome::auth_failed);
+  EXPECT_EQ(redis::classify_reply("ERR unknown command"), outcome::error);
+  // The code decides, not words in the text.
+  EXPECT_EQ(redis::classify_reply("ERR NOAUTH-like text in a message"), outcome::error);
 }
 
 TEST(redis_client, closed_port_is_refused) {
@@ -147,7 +159,7 @@ TEST(redis_client, a_server_that_never_answers_is_a_timeout_said_in_words) {
 }
 
 TEST(redis_classify, context_errors_come_from_codes) {
-  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, EAGAIN), outcome::timeout);
-  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, ECONNREFUSED), outcome::refused);
-  EXPECT_EQ(redis::classify_context(REDIS_ERR_IO, ECONNRESET), outcome::reset);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, EAGAIN), outcome::timeout);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, ECONNREFUSED), outcome::refused);
+  EXPECT_EQ(redis::classify(REDIS_ERR_IO, ECONNRESET), outcome::reset);
 }

@@ -37,8 +37,10 @@ constexpr std::array<named<decision>, 3> decision_names{
     {{decision::go, "GO", {}}, {decision::no_go, "NO-GO", {}}, {decision::inconclusive, "INCONCLUSIVE", {}}}};
 
 json fingerprint_json(const path_fingerprint& f) {
-  return {{"endpoint", f.endpoint}, {"resolved", f.resolved}, {"server_version", f.server_version},
-          {"server_addr", f.server_addr}, {"client_addr", f.client_addr}, {"path", f.path}};
+  json j{{"endpoint", f.endpoint}, {"resolved", f.resolved}, {"server_version", f.server_version},
+         {"server_addr", f.server_addr}, {"client_addr", f.client_addr}, {"path", f.path}};
+  if (!f.tls.empty()) j["tls"] = f.tls;
+  return j;
 }
 
 path_fingerprint fingerprint_from(const json& j) {
@@ -49,6 +51,7 @@ path_fingerprint fingerprint_from(const json& j) {
   f.server_addr = j.value("server_addr", "");
   f.client_addr = j.value("client_addr", "");
   f.path = j.value("path", "");
+  f.tls = j.value("tls", "");
   return f;
 }
 
