@@ -3,6 +3,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <thread>
+
+#include "core/interrupt.hpp"
 #include "net/fake_server.hpp"
 
 using namespace cutover;
@@ -160,4 +164,29 @@ TEST(pg_deadline, a_silent_server_at_startup_times_out_within_the_connect_timeou
   auto [r, took] = query(s.port());
   EXPECT_EQ(r.result, outcome::timeout) << r.message;
   EXPECT_LT(took, 2s + tolerance + 1s);
+}
+
+TEST(pg_deadline, a_stop_request_interrupts_a_connect_in_progress) {
+  // In a child process: the stop request is process-wide and sticky. A
+  // server that never answers the startup, a connect deadline of 30 s: the
+  // signal's stop request ends the connect, not the deadline.
+  EXPECT_EXIT(
+      {
+        fake::fake_server s(fake::black_hole());
+        pg_endpoint e;
+        e.host = "127.0.0.1";
+        e.port = s.port();
+        e.sslmode = "disable";
+        pg::session session(e, {30s, statement_timeout, ""});
+        std::thread stopper([] {
+          std::this_thread::sleep_for(100ms);
+          request_stop();
+        });
+        auto t0 = std::chrono::steady_clock::now();
+        auto r = session.connect();
+        auto took = std::chrono::steady_clock::now() - t0;
+        stopper.join();
+        std::_Exit(r.result == outcome::skipped && took < 2s ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }

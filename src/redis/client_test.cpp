@@ -115,6 +115,16 @@ TEST(redis_deadline, a_black_hole_times_out_and_garbage_is_a_protocol_error) {
   EXPECT_LT(took, command_timeout + tolerance);
 }
 
+TEST(redis_client, a_server_that_hangs_up_mid_command_is_a_reset) {
+  // Reads the command, then closes: hiredis would call it REDIS_ERR_EOF; the
+  // client's own read under the command deadline classifies it the same way.
+  fake::fake_server s([](int fd, fake::stop_flag stop) { fake::await_request(fd, stop); });
+  auto [r, took] = ping(s.port());
+  EXPECT_EQ(r.result, outcome::reset) << r.message;
+  EXPECT_EQ(r.result, redis::classify(REDIS_ERR_EOF, 0));
+  EXPECT_FALSE(r.connection_usable);
+}
+
 TEST(redis_deadline, a_stop_request_interrupts_a_command_in_progress) {
   // In a child process: the stop request is process-wide and sticky.
   EXPECT_EXIT(
