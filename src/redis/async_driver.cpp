@@ -28,9 +28,8 @@ constexpr std::string_view ping_command = "*1\r\n$4\r\nPING\r\n";
 /// epoll key of the stop descriptor (connections are keyed by index).
 constexpr std::uint64_t stop_key = ~std::uint64_t{0};
 
-outcome from_errno(int e) noexcept {
-  return e == ECONNRESET || e == EPIPE ? outcome::reset : e == ETIMEDOUT ? outcome::timeout : outcome::error;
-}
+/// A socket error classified as the client classifies hiredis's: I/O with errno.
+outcome from_errno(int e) noexcept { return classify(REDIS_ERR_IO, e); }
 
 class ping_driver final : public event_driver {
 public:
@@ -157,7 +156,7 @@ private:
   void read(std::size_t i, conn& c) {
     for (;;) {
       const auto n = ::recv(c.fd, buf_, sizeof buf_, MSG_DONTWAIT);
-      if (n == 0) return fail(i, c, outcome::reset, "PING: the server closed the connection");
+      if (n == 0) return fail(i, c, classify(REDIS_ERR_EOF, 0), "PING: the server closed the connection");
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -172,7 +171,7 @@ private:
       void* raw = nullptr;
       if (redisReaderFeed(c.reader, buf_, static_cast<std::size_t>(n)) != REDIS_OK ||
           redisReaderGetReply(c.reader, &raw) != REDIS_OK)
-        return fail(i, c, outcome::protocol_error, std::string("PING: ") + scrub(c.reader->errstr));
+        return fail(i, c, classify(c.reader->err, 0), std::string("PING: ") + scrub(c.reader->errstr));
       if (raw) return finish(i, c, static_cast<redisReply*>(raw));
       if (static_cast<std::size_t>(n) < sizeof buf_) return;  // drained; epoll says when more comes
     }
@@ -182,7 +181,7 @@ private:
     const std::string_view text = r->str ? std::string_view(r->str, r->len) : std::string_view();
     probe_result res;
     if (r->type == REDIS_REPLY_ERROR)
-      res = probe_result::failure(classify(text), scrub(text), true);
+      res = probe_result::failure(classify_reply(text), scrub(text), true);
     else if ((r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_STRING) || text != "PONG")
       res = probe_result::failure(outcome::check_failed, "PING answered " + scrub(text), true);
     freeReplyObject(r);
