@@ -64,15 +64,17 @@ probe_result judge(PGconn* conn, PGresult* res, bool want_rows) {
                                             : probe_result::failure(outcome::check_failed, "query returned no rows", true);
   const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   const std::string msg = PQresultErrorMessage(res);
-  const auto o = classify(msg, state ? state : "");
+  auto o = classify(state ? state : "");
+  // An error without a SQLSTATE on a connection that closed is the connection's loss.
+  if (o == outcome::error && PQstatus(conn) != CONNECTION_OK) o = outcome::reset;
   return probe_result::failure(o, "query: " + one_line(msg), PQstatus(conn) == CONNECTION_OK && o != outcome::reset);
 }
 
 class select1_driver final : public event_driver {
 public:
   select1_driver(const pg_endpoint& endpoint, const session_options& options, int connections)
-      : conninfo_(endpoint.conninfo(options.connect_timeout)),
-        display_(endpoint.display()),
+      : endpoint_(endpoint),
+        connect_timeout_(options.connect_timeout),
         deadline_(options.statement_timeout + options.statement_timeout / 4 + std::chrono::milliseconds(200)),
         epoll_(::epoll_create1(EPOLL_CLOEXEC)),
         conns_(static_cast<std::size_t>(connections)) {
@@ -96,12 +98,8 @@ public:
   probe_result open(std::size_t i) override {
     auto& c = conns_.at(i);
     drop(c);
-    c.pg = PQconnectdb(conninfo_.c_str());
-    if (!c.pg || PQstatus(c.pg) != CONNECTION_OK) {
-      const std::string msg = c.pg ? PQerrorMessage(c.pg) : "cannot allocate a connection";
-      drop(c);
-      return probe_result::failure(classify(msg), "connect " + display_ + ": " + one_line(msg));
-    }
+    // pg::session's connect: one deadline, outcomes from SQLSTATE and the stage.
+    if (auto r = open_connection(endpoint_, connect_timeout_, c.pg); !r.ok()) return r;
     // No session SET: behind a transaction pooler it would stay on the server
     // connection for the next client. SELECT 1 needs no setting, and every
     // operation has its client-side deadline.
@@ -305,8 +303,8 @@ private:
         fail(i, c, outcome::timeout, "query: no answer within " + std::to_string(deadline_.count()) + " ms");
   }
 
-  std::string conninfo_;
-  std::string display_;
+  pg_endpoint endpoint_;
+  std::chrono::milliseconds connect_timeout_;
   std::chrono::milliseconds deadline_;
   int epoll_;
   std::vector<conn> conns_;

@@ -113,3 +113,36 @@ TEST(pg_event_driver, a_closed_port_is_refused) {
   query_once(1, &opened);
   EXPECT_EQ(opened.result, outcome::refused) << opened.message;
 }
+
+TEST(pg_event_driver, opens_like_pg_session_one_connect_deadline_and_the_sqlstate) {
+  // A server that never answers the startup: the connect deadline (600 ms)
+  // holds, not libpq's whole-second connect_timeout (at least 2 s).
+  {
+    fake::fake_server s(fake::black_hole());
+    pg_endpoint e;
+    e.host = "127.0.0.1";
+    e.port = s.port();
+    e.sslmode = "disable";
+    auto d = pg::make_event_driver(pg::workload::select1, e, {600ms, statement_timeout, ""}, 1);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto o = d->open(0);
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(o.result, outcome::timeout) << o.message;
+    EXPECT_GE(took, 600ms);
+    EXPECT_LT(took, 600ms + tolerance);
+  }
+  // A refusal of the password, in Russian: the SQLSTATE (28P01) decides.
+  fake::fake_server s([](int fd, fake::stop_flag stop) {
+    if (!fake::await_request(fd, stop)) return;
+    const std::string fields = std::string("SВАЖНО") + '\0' + "VFATAL" + '\0' + "C28P01" + '\0' +
+                               "Mпользователь \"u\" не прошёл проверку подлинности (по паролю)" + '\0' + '\0';
+    say(fd, message('E', fields));
+  });
+  pg_endpoint e;
+  e.host = "127.0.0.1";
+  e.port = s.port();
+  e.sslmode = "disable";
+  auto d = pg::make_event_driver(pg::workload::select1, e, {2000ms, statement_timeout, ""}, 1);
+  auto o = d->open(0);
+  EXPECT_EQ(o.result, outcome::auth_failed) << o.message;
+}

@@ -310,11 +310,11 @@ void session::close() noexcept {
   impl_->prepared.clear();
 }
 
-probe_result session::connect() {
-  close();
-  const auto deadline = clock::now() + options_.connect_timeout;
-  const auto what = "connect " + endpoint_.display();
-  PGconn* c = PQconnectStart(endpoint_.conninfo(options_.connect_timeout).c_str());
+probe_result open_connection(const pg_endpoint& endpoint, std::chrono::milliseconds timeout, PGconn*& out) {
+  out = nullptr;
+  const auto deadline = clock::now() + timeout;
+  const auto what = "connect " + endpoint.display();
+  PGconn* c = PQconnectStart(endpoint.conninfo(timeout).c_str());
   if (!c) return probe_result::failure(outcome::error, what + ": libpq could not allocate a connection");
   struct finisher {
     PGconn*& c;
@@ -341,8 +341,8 @@ probe_result session::connect() {
       return probe_result::failure(outcome::skipped, what + ": interrupted by a signal");
     if (n == 0)
       return probe_result::failure(outcome::timeout, what + ": no answer within " +
-                                                         std::to_string(options_.connect_timeout.count()) + " ms (" +
-                                                         stage_words(stage_of(PQstatus(c), endpoint_)) + ")");
+                                                         std::to_string(timeout.count()) + " ms (" +
+                                                         stage_words(stage_of(PQstatus(c), endpoint)) + ")");
     status = PQstatus(c);
     polling = PQconnectPoll(c);
   }
@@ -350,15 +350,24 @@ probe_result session::connect() {
     std::string_view text = PQerrorMessage(c);
     auto code = sqlstate_in(text);
     bool password_missing = PQconnectionNeedsPassword(c) != 0;
-    auto o = classify_connect(code, stage_of(status, endpoint_), password_missing);
+    auto o = classify_connect(code, stage_of(status, endpoint), password_missing);
     std::string detail = one_line(error_text(text, code));
     if (o == outcome::tls_failed)
-      detail = "TLS failed (sslmode=" + endpoint_.sslmode +
-               (endpoint_.sslrootcert.empty() ? "" : ", sslrootcert=" + endpoint_.sslrootcert) + "): " + detail;
+      detail = "TLS failed (sslmode=" + endpoint.sslmode +
+               (endpoint.sslrootcert.empty() ? "" : ", sslrootcert=" + endpoint.sslrootcert) + "): " + detail;
     else if (code.empty() && password_missing)
       detail = "the server asks for a password and none is configured: " + detail;
     return probe_result::failure(o, what + ": " + detail);
   }
+  out = std::exchange(c, nullptr);
+  return {};
+}
+
+probe_result session::connect() {
+  close();
+  PGconn* c = nullptr;
+  if (auto r = open_connection(endpoint_, options_.connect_timeout, c); !r.ok()) return r;
+  const auto what = "connect " + endpoint_.display();
   tls_ = tls_of(c);
   try {
     impl_->conn = std::make_unique<adopted_connection>(std::exchange(c, nullptr));

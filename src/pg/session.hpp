@@ -12,6 +12,8 @@
 #include "core/config.hpp"
 #include "core/outcome.hpp"
 
+struct pg_conn;  // libpq's PGconn
+
 namespace cutover::pg {
 
 /// Query results as text: rows of nullable columns.
@@ -148,6 +150,12 @@ enum class connect_stage {
 /// it sent one, otherwise what libpq reports (a password it had none for) and
 /// the stage the attempt failed in.
 outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing) noexcept;
+
+/// Opens a libpq connection under ONE deadline (TCP, TLS, authentication
+/// polled with PQconnectPoll; a stop request ends it), its failure classified
+/// by SQLSTATE, libpq's status and the stage it failed in. On success `out`
+/// is the open connection (the caller PQfinish-es it); on failure nullptr.
+probe_result open_connection(const pg_endpoint& endpoint, std::chrono::milliseconds timeout, ::pg_conn*& out);
 
 /// The SQLSTATE of the last server error in libpq's error text when the
 /// connection was polled at PQERRORS_VERBOSE ("SEVERITY:  28P01: ..."), or "".
