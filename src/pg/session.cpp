@@ -144,7 +144,11 @@ outcome classify(std::string_view s) noexcept {
   return outcome::error;
 }
 
-outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing) noexcept {
+outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing,
+                         bool password_sent) noexcept {
+  // PgBouncer refuses a password with 08P01 (protocol_violation), its code
+  // for every error: right after a password exchange, that is the refusal.
+  if (sqlstate == "08P01" && password_sent && stage == connect_stage::startup) return outcome::auth_failed;
   if (!sqlstate.empty()) return classify(sqlstate);
   if (password_missing) return outcome::auth_failed;
   switch (stage) {
@@ -350,7 +354,7 @@ probe_result open_connection(const pg_endpoint& endpoint, std::chrono::milliseco
     std::string_view text = PQerrorMessage(c);
     auto code = sqlstate_in(text);
     bool password_missing = PQconnectionNeedsPassword(c) != 0;
-    auto o = classify_connect(code, stage_of(status, endpoint), password_missing);
+    auto o = classify_connect(code, stage_of(status, endpoint), password_missing, PQconnectionUsedPassword(c) != 0);
     std::string detail = one_line(error_text(text, code));
     if (o == outcome::tls_failed)
       detail = "TLS failed (sslmode=" + endpoint.sslmode +

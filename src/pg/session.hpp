@@ -149,7 +149,10 @@ enum class connect_stage {
 /// Maps a failed connection attempt to an outcome: the server's SQLSTATE when
 /// it sent one, otherwise what libpq reports (a password it had none for) and
 /// the stage the attempt failed in.
-outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing) noexcept;
+/// `password_sent`: the server asked for the password and got it (libpq's
+/// PQconnectionUsedPassword); a pooler's 08P01 after it is the refusal.
+outcome classify_connect(std::string_view sqlstate, connect_stage stage, bool password_missing,
+                         bool password_sent = false) noexcept;
 
 /// Opens a libpq connection under ONE deadline (TCP, TLS, authentication
 /// polled with PQconnectPoll; a stop request ends it), its failure classified

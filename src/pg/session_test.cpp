@@ -34,6 +34,10 @@ TEST(pg_classify, connection_failures_by_sqlstate_then_stage) {
   EXPECT_EQ(pg::classify_connect("", connect_stage::tcp, false), outcome::refused);
   EXPECT_EQ(pg::classify_connect("", connect_stage::tls, false), outcome::tls_failed);
   EXPECT_EQ(pg::classify_connect("", connect_stage::resolve, false), outcome::error);
+  // PgBouncer's refusal of a password: 08P01 right after the password went.
+  EXPECT_EQ(pg::classify_connect("08P01", connect_stage::startup, false, true), outcome::auth_failed);
+  EXPECT_EQ(pg::classify_connect("08P01", connect_stage::startup, false, false), pg::classify("08P01"));
+  EXPECT_NE(pg::classify("08P01"), outcome::auth_failed);
 }
 
 TEST(pg_classify, reads_the_sqlstate_in_any_language) {
