@@ -229,6 +229,7 @@ TEST(config, a_directory_given_as_config_says_so) {
 TEST(config, a_number_no_double_holds_is_a_config_error_naming_the_file) {
   EXPECT_EQ(error_of(R"({"targets": {"a": {}}, "criteria": {"db.reachable": {"threshold": 1e400}}})"),
             "cfg.json: malformed JSON: a number is out of range");
+}
 
 TEST(config, takes_libpq_tls_settings_from_objects_and_urls) {
   auto c = parse_config(R"({"targets": {
