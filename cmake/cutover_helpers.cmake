@@ -18,14 +18,16 @@ function(cutover_add_library name)
   cutover_warnings(cutover_${name})
 endfunction()
 
-# cutover_add_unit_test(name SOURCES ... DEPS ... [FIXTURES ...])
+# cutover_add_unit_test(name SOURCES ... DEPS ... [FIXTURES ...] [TIMED])
 # A GoogleTest binary whose tests carry the label `unit` (no network) unless
 # FIXTURES names the CTest fixtures it needs (then it is labelled `lab`).
+# TIMED: its tests assert wall-clock bounds, so they take the `lab` lock and
+# never share the machine with a lab test's load (they still run in seconds).
 function(cutover_add_unit_test name)
   if(NOT CUTOVER_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "TIMED" "" "SOURCES;DEPS;FIXTURES" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   cutover_warnings(${name})
@@ -37,6 +39,9 @@ function(cutover_add_unit_test name)
     set(props LABELS lab TIMEOUT 120 FIXTURES_REQUIRED "${ARG_FIXTURES}" RESOURCE_LOCK lab)
   else()
     set(props LABELS unit TIMEOUT 120)
+    if(ARG_TIMED)
+      list(APPEND props RESOURCE_LOCK lab)
+    endif()
     add_dependencies(unit_tests ${name})
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 30 PROPERTIES ${props})

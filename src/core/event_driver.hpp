@@ -1,7 +1,10 @@
 #pragma once
 /// The interface an event-loop open loop drives: N connections served by
 /// one thread, the driver doing the I/O and the sampler the schedule.
+#include <sys/epoll.h>
+
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 
@@ -32,5 +35,23 @@ public:
   /// (SIGINT/SIGTERM) completes every operation in flight as `skipped`.
   virtual void wait(std::chrono::steady_clock::time_point until, const completion& done) = 0;
 };
+
+/// epoll key of the stop descriptor in a driver's event loop (connections
+/// are keyed by their index).
+inline constexpr std::uint64_t stop_event_key = ~std::uint64_t{0};
+
+/// A new epoll descriptor watching the stop descriptor (SIGINT/SIGTERM) under
+/// `stop_event_key`. Throws cutover::error naming `what` when the kernel refuses.
+int open_event_loop(const char* what);
+
+/// Waits on `epoll` until `until` (time_point::max(): no limit), to the
+/// nanosecond where the kernel has epoll_pwait2 (5.11+), else to the
+/// millisecond rounded up. Returns epoll's count, negative on error.
+int wait_for_events(int epoll, epoll_event* events, int max, std::chrono::steady_clock::time_point until);
+
+/// For an event on `stop_event_key`: true when this process was asked to
+/// stop. The pipe is shared with forked children, so another process's
+/// request unwatches the descriptor (the flag still counts) and gives false.
+bool own_stop_request(int epoll);
 
 }  // namespace cutover

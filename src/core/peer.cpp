@@ -1,7 +1,11 @@
 #include "core/peer.hpp"
 
+#include <linux/tcp.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <cstddef>
 
 namespace cutover {
 
@@ -17,6 +21,15 @@ std::string peer_address(int fd) {
   // IPv6 peers keep the usual [addr]:port form.
   std::string h = host;
   return (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" + port;
+}
+
+std::uint64_t bytes_received(int fd) {
+  tcp_info info{};
+  socklen_t len = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+      len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+    return 0;
+  return info.tcpi_bytes_received;
 }
 
 }  // namespace cutover

@@ -16,27 +16,15 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/event_driver.hpp"
 #include "core/interrupt.hpp"
+#include "core/peer.hpp"
 #include "core/secret.hpp"
 
 namespace cutover::pg {
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-/// As pg::session's watchdog: no select1 reads this much.
-constexpr std::uint64_t max_statement_bytes = 32ull << 20;
-/// epoll key of the stop descriptor (connections are keyed by index).
-constexpr std::uint64_t stop_key = ~std::uint64_t{0};
-
-std::uint64_t bytes_received(int fd) {
-  tcp_info info{};
-  socklen_t len = sizeof info;
-  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
-      len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
-    return 0;
-  return info.tcpi_bytes_received;
-}
 
 /// A statement name as an SQL identifier (unique_statement_name() makes only [a-z0-9_]).
 std::string as_identifier(const std::string& name) { return '"' + name + '"'; }
@@ -76,15 +64,8 @@ public:
       : endpoint_(endpoint),
         connect_timeout_(options.connect_timeout),
         deadline_(options.statement_timeout + options.statement_timeout / 4 + std::chrono::milliseconds(200)),
-        epoll_(::epoll_create1(EPOLL_CLOEXEC)),
+        epoll_(open_event_loop("pg")),
         conns_(static_cast<std::size_t>(connections)) {
-    if (epoll_ < 0) throw error(std::string("pg: cannot create an event loop: ") + std::strerror(errno));
-    if (stop_fd() >= 0) {
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = stop_key;
-      ::epoll_ctl(epoll_, EPOLL_CTL_ADD, stop_fd(), &ev);
-    }
   }
   ~select1_driver() override {
     for (auto& c : conns_) drop(c);
@@ -269,25 +250,11 @@ private:
     for (const auto& c : conns_)
       if (c.busy) limit = std::min(limit, c.deadline);
     epoll_event events[64];
-    int n = 0;
-    if (limit == clock::time_point::max()) {
-      n = ::epoll_wait(epoll_, events, 64, -1);
-    } else {
-      const auto left = std::max<clock::duration>(limit - clock::now(), clock::duration::zero());
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      n = ::epoll_pwait2(epoll_, events, 64, &ts, nullptr);
-      if (n < 0 && errno == ENOSYS)  // kernels before 5.11: millisecond waits
-        n = ::epoll_wait(epoll_, events, 64, static_cast<int>((ns + 999'999) / 1'000'000));
-    }
+    const int n = wait_for_events(epoll_, events, 64, limit);
     for (int k = 0; k < n; ++k) {
       const auto key = events[k].data.u64;
-      if (key == stop_key) {
-        // The pipe is shared with forked children: only this process's own stop request counts.
-        if (!stop_requested()) {
-          ::epoll_ctl(epoll_, EPOLL_CTL_DEL, stop_fd(), nullptr);
-          continue;
-        }
+      if (key == stop_event_key) {
+        if (!own_stop_request(epoll_)) continue;
         for (std::size_t i = 0; i < conns_.size(); ++i)
           if (conns_[i].busy) fail(i, conns_[i], outcome::skipped, "query: interrupted by a signal");
         continue;

@@ -30,23 +30,6 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-/// No statement of the harness reads this much (the largest, parity's
-/// narrowed buckets, is at most 10 x 32k keys with their hashes, ~17 MB); a
-/// server streaming more is broken. It also bounds the deadline: libpq keeps
-/// every row it parsed until the statement fails, and discarding them runs
-/// after the watchdog fired (measured on an endless result of 11-byte rows:
-/// 256 MiB took 1.1-1.8 s in all against a 0.58 s watchdog, 32 MiB 0.5-0.7 s).
-constexpr std::uint64_t max_statement_bytes = 32ull << 20;
-
-/// Bytes the socket has received so far (0 when the kernel does not say).
-std::uint64_t bytes_received(int fd) {
-  tcp_info info{};
-  socklen_t len = sizeof info;
-  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
-      len < offsetof(tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
-    return 0;
-  return info.tcpi_bytes_received;
-}
 
 /// Shuts a socket down when an armed deadline passes, a stop is requested
 /// (SIGINT/SIGTERM), or the statement has received more than

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,14 @@ namespace cutover::pg {
 
 /// Query results as text: rows of nullable columns.
 using rows = std::vector<std::vector<std::optional<std::string>>>;
+
+/// No statement of the harness reads this much (the largest, parity's
+/// narrowed buckets, is at most 10 x 32k keys with their hashes, ~17 MB); a
+/// server streaming more is broken. It also bounds the deadline: libpq keeps
+/// every row it parsed until the statement fails, and discarding them runs
+/// after the watchdog fired (measured on an endless result of 11-byte rows:
+/// 256 MiB took 1.1-1.8 s in all against a 0.58 s watchdog, 32 MiB 0.5-0.7 s).
+inline constexpr std::uint64_t max_statement_bytes = 32ull << 20;
 
 /// Deadlines for one session. Units as named.
 struct session_options {

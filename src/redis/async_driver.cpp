@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/event_driver.hpp"
 #include "core/interrupt.hpp"
 #include "core/secret.hpp"
 
@@ -25,8 +26,6 @@ using clock = std::chrono::steady_clock;
 constexpr std::size_t max_reply_bytes = 64u << 20;
 /// PING as hiredis would format it (a multi-bulk, like redis-benchmark's PING_MBULK).
 constexpr std::string_view ping_command = "*1\r\n$4\r\nPING\r\n";
-/// epoll key of the stop descriptor (connections are keyed by index).
-constexpr std::uint64_t stop_key = ~std::uint64_t{0};
 
 /// A socket error classified as the client classifies hiredis's: I/O with errno.
 outcome from_errno(int e) noexcept { return classify(REDIS_ERR_IO, e); }
@@ -34,16 +33,9 @@ outcome from_errno(int e) noexcept { return classify(REDIS_ERR_IO, e); }
 class ping_driver final : public event_driver {
 public:
   ping_driver(const redis_endpoint& endpoint, const client_options& options, int connections)
-      : timeout_(options.command_timeout), epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-    if (epoll_ < 0) throw error(std::string("redis: cannot create an event loop: ") + std::strerror(errno));
+      : timeout_(options.command_timeout), epoll_(open_event_loop("redis")) {
     conns_.reserve(static_cast<std::size_t>(connections));
     for (int i = 0; i < connections; ++i) conns_.push_back(std::make_unique<conn>(endpoint, options));
-    if (stop_fd() >= 0) {
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.u64 = stop_key;
-      ::epoll_ctl(epoll_, EPOLL_CTL_ADD, stop_fd(), &ev);
-    }
   }
   ~ping_driver() override {
     for (auto& c : conns_) drop(*c);
@@ -199,26 +191,11 @@ private:
     for (const auto& c : conns_)
       if (c->busy) limit = std::min(limit, c->deadline);
     epoll_event events[64];
-    int n = 0;
-    if (limit == clock::time_point::max()) {
-      n = ::epoll_wait(epoll_, events, 64, -1);
-    } else {
-      const auto left = std::max<clock::duration>(limit - clock::now(), clock::duration::zero());
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      n = ::epoll_pwait2(epoll_, events, 64, &ts, nullptr);
-      if (n < 0 && errno == ENOSYS)  // kernels before 5.11: millisecond waits
-        n = ::epoll_wait(epoll_, events, 64, static_cast<int>((ns + 999'999) / 1'000'000));
-    }
+    const int n = wait_for_events(epoll_, events, 64, limit);
     for (int k = 0; k < n; ++k) {
       const auto key = events[k].data.u64;
-      if (key == stop_key) {
-        // The pipe is shared with forked children: only this process's own
-        // stop request counts; another's is unwatched (the flag still is).
-        if (!stop_requested()) {
-          ::epoll_ctl(epoll_, EPOLL_CTL_DEL, stop_fd(), nullptr);
-          continue;
-        }
+      if (key == stop_event_key) {
+        if (!own_stop_request(epoll_)) continue;
         for (std::size_t i = 0; i < conns_.size(); ++i)
           if (conns_[i]->busy) fail(i, *conns_[i], outcome::skipped, "PING: interrupted by a signal");
         continue;
