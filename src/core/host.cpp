@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/json_read.hpp"
 
 namespace cutover {
 
@@ -42,6 +43,27 @@ host_reading read_host(const std::filesystem::path& disk_path) {
   h.disk_used_pct = 100.0 * (1.0 - static_cast<double>(v.f_bavail) / static_cast<double>(v.f_blocks));
   std::ifstream("/proc/loadavg") >> h.load[0] >> h.load[1] >> h.load[2];
   return h;
+}
+
+bool nft_has_input_hook(std::string_view ruleset_json) {
+  const auto doc = parse_json_or_discarded(ruleset_json);
+  if (!doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array()) return false;
+  for (const auto& item : doc["nftables"]) {
+    if (!item.is_object() || !item.contains("chain")) continue;
+    const auto& chain = item["chain"];
+    if (chain.is_object() && chain.contains("hook") && chain["hook"] == "input") return true;
+  }
+  return false;
+}
+
+bool ufw_enabled(const std::filesystem::path& conf) {
+  std::ifstream in(conf);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "ENABLED=yes" || line == "ENABLED=\"yes\"") return true;
+  }
+  return false;
 }
 
 }  // namespace cutover

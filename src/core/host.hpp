@@ -24,4 +24,11 @@ host_reading read_host(const std::filesystem::path& disk_path);
 /// when MemTotal or MemAvailable is missing.
 host_reading parse_meminfo(std::string_view text);
 
+/// Whether an nftables ruleset in its JSON form (`nft -j list ruleset`) has a
+/// chain on the input hook: read from the structure, never from nft's text.
+bool nft_has_input_hook(std::string_view ruleset_json);
+
+/// Whether ufw's own configuration switches it on (`ENABLED=yes` in ufw.conf).
+bool ufw_enabled(const std::filesystem::path& conf = "/etc/ufw/ufw.conf");
+
 }  // namespace cutover

@@ -2,6 +2,9 @@
 #include "core/host.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "core/error.hpp"
 
@@ -31,3 +34,25 @@ TEST(host, reads_this_machine_and_refuses_a_missing_filesystem) {
 }
 
 }  // namespace cutover
+
+TEST(host, an_input_hook_is_read_from_the_nft_json_structure) {
+  EXPECT_TRUE(cutover::nft_has_input_hook(R"({"nftables": [{"metainfo": {"json_schema_version": 1}},
+    {"table": {"family": "inet", "name": "filter"}},
+    {"chain": {"family": "inet", "table": "filter", "name": "input", "type": "filter", "hook": "input", "prio": 0}}]})"));
+  // A forward-only ruleset, the words in a comment, and garbage are no input hook.
+  EXPECT_FALSE(cutover::nft_has_input_hook(R"({"nftables": [{"chain": {"name": "fwd", "hook": "forward"}},
+    {"rule": {"comment": "hook input"}}]})"));
+  EXPECT_FALSE(cutover::nft_has_input_hook("table inet filter { chain input { type filter hook input priority 0; } }"));
+  EXPECT_FALSE(cutover::nft_has_input_hook(""));
+}
+
+TEST(host, ufw_is_enabled_by_its_configuration_switch) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cutover-ufw-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "on.conf") << "# comment ENABLED=yes\nENABLED=yes\nLOGLEVEL=low\n";
+  std::ofstream(dir / "off.conf") << "ENABLED=no\n";
+  EXPECT_TRUE(cutover::ufw_enabled(dir / "on.conf"));
+  EXPECT_FALSE(cutover::ufw_enabled(dir / "off.conf"));
+  EXPECT_FALSE(cutover::ufw_enabled(dir / "missing.conf"));
+  std::filesystem::remove_all(dir);
+}

@@ -104,14 +104,15 @@ void eval_host_resources(const context& ctx, criterion_result& out) {
   out.detail = buf;
 }
 
-/// The `command` setting (an argument vector) exits 0; by default `ufw
-/// status` says active or `nft list ruleset` has an input hook. No shell.
+/// The `command` setting (an argument vector) exits 0; by default ufw's
+/// configuration enables it or the nftables ruleset (its JSON form) has an
+/// input hook. Judged from structure and exit codes, never from the text a
+/// tool prints in the machine's language. No shell.
 bool firewall_active(const criterion_settings& settings, std::chrono::milliseconds timeout) {
   if (!settings.command.empty()) return run_process({settings.command, {}, timeout}).status.ok();
-  auto ufw = run_process({{"ufw", "status"}, {}, timeout});
-  if (ufw.status.ok() && ufw.out.find("Status: active") != std::string::npos) return true;
-  auto nft = run_process({{"nft", "list", "ruleset"}, {}, timeout});
-  return nft.status.ok() && nft.out.find("hook input") != std::string::npos;
+  if (ufw_enabled()) return true;
+  auto nft = run_process({{"nft", "-j", "list", "ruleset"}, {}, timeout});
+  return nft.status.ok() && nft_has_input_hook(nft.out);
 }
 
 void eval_host_hardening(const context& ctx, criterion_result& out) {
