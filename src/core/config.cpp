@@ -495,7 +495,7 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
   }
   if (j.contains("sampling")) {
     auto& s = j["sampling"];
-    r.only_keys(s, "sampling", {"warmup", "samples", "workload_samples", "connect_samples", "interval_us", "paired", "block", "block_warmup", "give_up_after"});
+    r.only_keys(s, "sampling", {"warmup", "samples", "workload_samples", "connect_samples", "interval_us", "paired", "block", "block_warmup", "give_up_after", "cpu_awake", "cpus"});
     if (s.contains("warmup")) c.sampling.warmup = static_cast<int>(r.integer(s["warmup"], "sampling.warmup", 0, 1000000));
     if (s.contains("samples")) c.sampling.samples = static_cast<int>(r.integer(s["samples"], "sampling.samples", 1, 100000000));
     if (s.contains("workload_samples")) c.sampling.workload_samples = static_cast<int>(r.integer(s["workload_samples"], "sampling.workload_samples", 1, 100000000));
@@ -505,6 +505,13 @@ config parse_config(std::string_view text, std::string_view origin, const std::f
     if (s.contains("paired")) c.sampling.paired = r.boolean(s["paired"], "sampling.paired");
     if (s.contains("block")) c.sampling.block = static_cast<int>(r.integer(s["block"], "sampling.block", 1, 1000000));
     if (s.contains("block_warmup")) c.sampling.block_warmup = static_cast<int>(r.integer(s["block_warmup"], "sampling.block_warmup", 0, 1000000));
+    if (s.contains("cpu_awake")) c.sampling.cpu_awake = r.boolean(s["cpu_awake"], "sampling.cpu_awake");
+    if (s.contains("cpus")) {
+      const auto& l = s["cpus"];
+      if (!l.is_array() || l.size() > 1024) r.fail("sampling.cpus", "expected an array of CPU numbers, e.g. [0, 1]");
+      for (std::size_t i = 0; i < l.size(); ++i)
+        c.sampling.cpus.push_back(static_cast<int>(r.integer(l[i], "sampling.cpus[" + std::to_string(i) + "]", 0, 4095)));
+    }
   }
   if (j.contains("expect")) {
     auto& e = j["expect"];

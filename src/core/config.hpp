@@ -90,6 +90,12 @@ struct sampling {
   int block = 20;                              ///< paired runs: samples a target takes back to back in its turn
   int block_warmup = 2;                        ///< paired runs: untimed operations before each block
   int give_up_after = 5;                       ///< failed samples in a row before an endpoint is given up on
+  /// Hold the CPUs out of slow idle states while measuring (PM QoS, see
+  /// stats/cpu_awake.hpp); false measures with the machine's own idle states.
+  bool cpu_awake = true;
+  /// Pin the measuring threads to these CPUs (like iperf3 -A); empty: where
+  /// the kernel puts them. The lab sets its client side's CPUs here.
+  std::vector<int> cpus;
 };
 
 /// What the plan says the data and environment must look like.

@@ -264,3 +264,22 @@ TEST(config, rejects_an_unknown_sslmode) {
   EXPECT_NE(error_of(R"({"targets": {"t": {"postgres": "postgresql://u@h/db?sslmode=on"}}})").find("invalid sslmode 'on'"),
             std::string::npos);
 }
+
+TEST(config, sampling_cpus_and_cpu_awake) {
+  auto c = parse_config(R"({"targets": {"a": {"postgres": "postgresql://u@127.0.0.1:5432/db"}},
+      "sampling": {"cpus": [0, 2], "cpu_awake": false}})", "cfg.json");
+  EXPECT_EQ(c.sampling.cpus, (std::vector<int>{0, 2}));
+  EXPECT_FALSE(c.sampling.cpu_awake);
+  auto d = parse_config(R"({"targets": {"a": {"postgres": "postgresql://u@127.0.0.1:5432/db"}}})", "cfg.json");
+  EXPECT_TRUE(d.sampling.cpus.empty()) << "no pinning unless asked";
+  EXPECT_TRUE(d.sampling.cpu_awake);
+  for (const char* bad : {R"("0")", "[-1]", "[4096]", R"(["x"])", "[0.5]"}) {
+    try {
+      parse_config(std::string(R"({"targets": {"a": {"postgres": "postgresql://u@127.0.0.1:5432/db"}}, "sampling": {"cpus": )") + bad + "}}",
+                   "cfg.json");
+      ADD_FAILURE() << "accepted sampling.cpus " << bad;
+    } catch (const config_error& e) {
+      EXPECT_NE(std::string(e.what()).find("sampling.cpus"), std::string::npos) << e.what();
+    }
+  }
+}

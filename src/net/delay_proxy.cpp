@@ -281,9 +281,13 @@ private:
     if (!p.writing) {
       return;
     }
-    p.timer.expires_at(p.queue.front().release);
-    p.timer.async_wait([self = shared_from_this(), &p](error_code ec) {
+    const auto release = p.queue.front().release;
+    p.timer.expires_at(release - core_->options().spin);
+    p.timer.async_wait([self = shared_from_this(), &p, release](error_code ec) {
       if (!ec && !self->closed_) {
+        // The last stretch (at most options.spin) on the clock, not a timer.
+        while (proxy_clock::now() < release) {
+        }
         self->write_front(p);
       }
     });

@@ -30,6 +30,10 @@ struct delay_proxy_options {
   std::size_t read_bytes = 16 * 1024;         ///< largest chunk read at once, per direction
   std::size_t max_queued_bytes = 4 << 20;     ///< per direction; reading pauses above this (backpressure)
   std::uint64_t seed = 0x5eed;                ///< jitter random seed, for repeatable runs
+  /// Wake this much before a chunk's release time and spin to it: a timer
+  /// on an idle machine fires late (by 0.1-0.5 ms on a VM whose idle vCPU
+  /// halts), which would add to the emulated delay. 0: the timer alone.
+  std::chrono::microseconds spin{0};
 };
 
 /// What the proxy is doing now.

@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
       ->excludes(delay_opt);
   app.add_option("--jitter-ms", jitter_ms, "extra delay per chunk in ms, uniform in [0, J], never reordering")
       ->check(CLI::NonNegativeNumber);
+  double spin_us = 250;
+  app.add_option("--spin-us", spin_us,
+                 "wake this many us before each release and spin to it, so a late timer does not add delay (0: off)")
+      ->check(CLI::Range(0.0, 5000.0))
+      ->capture_default_str();
   app.add_option("--control", control, "loopback ADDRESS:PORT of the line-based control port");
   app.add_option("--pid-file", pid_file, "write the process id here once listening");
   try {
@@ -70,6 +75,7 @@ int main(int argc, char** argv) {
     }
     options.one_way_delay = app.count("--rtt-ms") > 0 ? ms_to_us(rtt_ms / 2) : ms_to_us(delay_ms);
     options.jitter = ms_to_us(jitter_ms);
+    options.spin = std::chrono::microseconds(static_cast<std::int64_t>(spin_us));
 
     boost::asio::io_context io;
     cutover::net::delay_proxy proxy(io, options);

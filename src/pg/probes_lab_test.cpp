@@ -157,6 +157,31 @@ TEST(pg_session, a_prepared_statement_missing_on_the_server_connection_is_prepar
   EXPECT_FALSE(s.in_transaction());
 }
 
+TEST(pg_session, a_prepared_statement_on_the_measured_path_fails_by_sqlstate_and_by_the_watchdog) {
+  // exec_prepared outside a transaction runs on libpq directly (the measured
+  // path); its failures must read as the libpqxx path's do.
+  auto lab = private_target();
+  pg::session s(lab.endpoint, {std::chrono::seconds(3), std::chrono::milliseconds(300), "private"});
+  ASSERT_TRUE(s.connect().ok());
+  s.prepare("div", "SELECT 1 / $1::int");
+  s.prepare("sleep", "SELECT pg_sleep($1::float8)");
+  ASSERT_TRUE(s.exec_prepared("div", {"1"}).ok());
+  EXPECT_EQ(s.last_row_count(), 1u);
+  auto zero = s.exec_prepared("div", {"0"});  // 22012 division_by_zero
+  EXPECT_EQ(zero.result, outcome::error) << zero.message;
+  EXPECT_TRUE(zero.connection_usable);
+  EXPECT_TRUE(s.exec_prepared("div", {"2"}).ok()) << "the connection is still good";
+  auto bad = s.exec_prepared("div", {"x"});  // 22P02 invalid_text_representation
+  EXPECT_EQ(bad.result, outcome::error) << bad.message;
+  // No server-side timeout outside the harness's transactions: the watchdog cuts it.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto slow = s.exec_prepared("sleep", {"10"});
+  EXPECT_EQ(slow.result, outcome::timeout) << slow.message;
+  EXPECT_FALSE(slow.connection_usable);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_FALSE(s.connected());
+}
+
 TEST(pg_probes, booking_company_id_is_bound_and_cannot_break_out_of_the_rollback) {
   auto lab = private_target();
   auto before = bookings(lab.endpoint);

@@ -13,6 +13,7 @@
 #include "pg/probes.hpp"
 #include "redis/async_driver.hpp"
 #include "redis/probes.hpp"
+#include "stats/cpu_awake.hpp"
 #include "stats/sampler.hpp"
 
 namespace cutover::suite {
@@ -41,6 +42,10 @@ struct run_context {
   bench_result& out;
   /// "area/target" endpoints given up on, with why (the run budget's).
   std::map<std::string, std::string>& dead;
+  /// Whether the CPUs were held out of slow idle states (stats::cpu_awake).
+  const stats::cpu_awake& awake;
+  /// sampling.cpus applied: "pinned", "unavailable (...)" or "" (none asked).
+  std::string pinned;
 };
 
 /// Makes a fresh probe for a target (called once per connection).
@@ -157,6 +162,10 @@ void measure(run_context& ctx, std::string_view area, std::string_view metric,
                   {"observed_step_ns", tick.observed_ns},
                   {"resolution_ns", tick.resolution_ns()},
                   {"claim_factor", stats::resolution_factor}};
+    // Whether idle CPUs could halt (and how many wake-ups a sample pays
+    // then depends on the schedule): see stats/cpu_awake.hpp.
+    w["cpu_idle"] = {{"held_awake", ctx.awake.held()}, {"state", ctx.awake.state()}};
+    if (!ctx.cfg.sampling.cpus.empty()) w["cpus"] = {{"requested", ctx.cfg.sampling.cpus}, {"state", ctx.pinned}};
     // How the samples were scheduled, so a reader can tell a paired figure
     // from one measured alone.
     if (paired)
@@ -337,7 +346,8 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
     own = run_budget::start(cfg);
     budget = &own;
   }
-  run_context ctx{cfg, plan, budget->deadline, progress, out, budget->dead};
+  const stats::cpu_awake awake(cfg.sampling.cpu_awake);
+  run_context ctx{cfg, plan, budget->deadline, progress, out, budget->dead, awake, stats::pin_to_cpus(cfg.sampling.cpus)};
 
   if (wanted(plan.suites, "net")) {
     std::vector<const target*> ts;
