@@ -36,7 +36,8 @@ void run_validate(const config& cfg, validate_request req, report::report& out, 
     suite::bench_plan plan{targets, {}, {metric}, {}};
     auto r = suite::run_bench(cfg, plan, progress, &budget);
     for (auto& m : r.measurements) ms.push_back(std::move(m));
-    for (auto& n : r.notes) req.notes.push_back(std::move(n));
+    for (auto& n : r.notes)  // once each (every bench run says the same of the machine)
+      if (std::find(req.notes.begin(), req.notes.end(), n) == req.notes.end()) req.notes.push_back(std::move(n));
   }
 
   for (const auto* d : defs) out.criteria.push_back(evaluate(*d, ctx));

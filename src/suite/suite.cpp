@@ -347,6 +347,10 @@ bench_result run_bench(const config& cfg, const bench_plan& plan, const progress
     budget = &own;
   }
   const stats::cpu_awake awake(cfg.sampling.cpu_awake);
+  if (cfg.sampling.cpu_awake && !awake.held())
+    out.notes.push_back("the CPUs could not be held out of slow idle states (" + awake.state() +
+                        "): on a VM, latencies then include waking a halted CPU, as many times as the schedule makes "
+                        "it (run as root, or set sampling.cpu_awake false to say it is meant)");
   run_context ctx{cfg, plan, budget->deadline, progress, out, budget->dead, awake, stats::pin_to_cpus(cfg.sampling.cpus)};
 
   if (wanted(plan.suites, "net")) {
