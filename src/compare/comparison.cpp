@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -121,6 +122,15 @@ row make_row(const metric_series& sa, const metric_series& sb, const std::string
   r.a = side_of(sa, label_a);
   r.b = side_of(sb, label_b);
   std::vector<std::string> notes;
+  // Comparable, but said: a side whose idle CPUs could halt pays wake-ups the other did not.
+  const auto held = [](const json& w) -> std::optional<bool> {
+    if (!w.is_object() || !w.contains("cpu_idle") || !w["cpu_idle"].is_object()) return std::nullopt;
+    const auto& h = w["cpu_idle"].value("held_awake", json());
+    return h.is_boolean() ? std::optional<bool>(h.get<bool>()) : std::nullopt;
+  };
+  if (const auto ha = held(sa.workload), hb = held(sb.workload); ha != hb)
+    notes.push_back(std::string("CPUs held awake: A ") + (ha ? (*ha ? "yes" : "no") : "not recorded") + ", B " +
+                    (hb ? (*hb ? "yes" : "no") : "not recorded") + " (stats/cpu_awake.hpp)");
   // A percentile is claimed from 20 samples on; a report's median below that
   // is noise. Google Benchmark repetitions are what the developer chose.
   const bool sufficient = sa.summary ? sa.summary->claimed(50) && sb.summary->claimed(50)
@@ -370,7 +380,10 @@ std::optional<change> change_from_string(std::string_view s) noexcept { return f
 json workload_fingerprint(const json& workload) {
   if (!workload.is_object()) return workload;
   json w = workload;
-  for (const char* k : {"samples", "warmup", "warmup_samples"}) w.erase(k);
+  // Counts, and facts about the measuring machine rather than the workload
+  // (its clock's resolution, whether its CPUs were held awake, which CPUs
+  // the harness ran on): before and after are often two hosts.
+  for (const char* k : {"samples", "warmup", "warmup_samples", "clock", "cpu_idle", "cpus"}) w.erase(k);
   return w;
 }
 

@@ -52,6 +52,18 @@ TEST(Compare, RefusesDifferentWorkloadsButIgnoresSampleCounts) {
   }
 }
 
+TEST(Compare, TwoHostsWithDifferentClocksAndIdleStatesCompareAndSayIt) {
+  auto ma = make_measurement("pg.query.select1", "tunnel", 1e6, 300);
+  auto mb = make_measurement("pg.query.select1", "tunnel", 1e6, 300);
+  ma.workload["clock"] = {{"observed_step_ns", 20}};
+  mb.workload["clock"] = {{"observed_step_ns", 31}};
+  ma.workload["cpu_idle"] = {{"held_awake", true}, {"state", "held"}};
+  mb.workload["cpu_idle"] = {{"held_awake", false}, {"state", "unavailable (EACCES)"}};
+  auto c = compare_inputs(report_input({ma}, "a.json"), report_input({mb}, "b.json"), {});
+  ASSERT_EQ(c.rows.size(), 1u);
+  EXPECT_NE(c.rows[0].note.find("CPUs held awake: A yes, B no"), std::string::npos) << c.rows[0].note;
+}
+
 TEST(Compare, RefusesNothingInCommonAndMixedKinds) {
   auto a = report_input({make_measurement("pg.query.select1", "tunnel", 1e6, 100),
                          make_measurement("pg.query.select1", "private", 1e6, 100)},
@@ -301,6 +313,17 @@ TEST(Classify, ThresholdsAndSignificance) {
 TEST(Compare, WorkloadFingerprintDropsCountsOnly) {
   json w{{"operation", "select1"}, {"samples", 5}, {"warmup", 2}, {"interval_us", 0}};
   EXPECT_EQ(workload_fingerprint(w), (json{{"operation", "select1"}, {"interval_us", 0}}));
+}
+
+TEST(Compare, WorkloadFingerprintLeavesOutTheMeasuringMachine) {
+  // Before and after are two hosts: their clocks, idle states and CPUs differ, the workload does not.
+  json a{{"operation", "select1"}, {"mode", "closed-paired"},
+         {"clock", {{"observed_step_ns", 20}}}, {"cpu_idle", {{"held_awake", true}, {"state", "held"}}},
+         {"cpus", {{"requested", {0}}, {"state", "pinned"}}}};
+  json b{{"operation", "select1"}, {"mode", "closed-paired"}, {"clock", {{"observed_step_ns", 31}}}};
+  EXPECT_EQ(workload_fingerprint(a), workload_fingerprint(b));
+  json c{{"operation", "select1"}, {"mode", "closed"}};
+  EXPECT_NE(workload_fingerprint(a), workload_fingerprint(c)) << "the schedule is the workload's";
 }
 
 json google_benchmark_doc(const std::vector<double>& times, const std::string& unit, bool with_aggregates) {
