@@ -570,6 +570,9 @@ struct monitor_command {
   int run() const {
     const auto cfg = load(checks.config);
     const auto o = plan(cfg);
+    // A soak of days must not end by finding it cannot write.
+    check_output("--out", out, true);
+    if (!metrics_file.empty()) check_output("--metrics-file", metrics_file, false);
     std::atomic<bool> stop{false};  // SIGINT / SIGTERM end the series, which then writes its report
     monitor::stop_on_signals(stop);
     // run_monitor judges, decides and writes its sinks into --out as the series grows.
@@ -620,6 +623,7 @@ struct downtime_command {
   int run() const {
     const auto cfg = load(checks.config);
     const auto o = plan(cfg);
+    check_output("--out", out, false);  // the switchover's stopwatch must not be lost at its end
     std::atomic<bool> stop{false};  // SIGINT / SIGTERM end the watch, which then writes its report
     monitor::stop_on_signals(stop);
     std::cerr << "cutover downtime: watching";
