@@ -63,7 +63,7 @@ public:
   select1_driver(const pg_endpoint& endpoint, const session_options& options, int connections)
       : endpoint_(endpoint),
         connect_timeout_(options.connect_timeout),
-        deadline_(options.statement_timeout + options.statement_timeout / 4 + std::chrono::milliseconds(200)),
+        deadline_(client_deadline(options.statement_timeout)),
         epoll_(open_event_loop("pg")),
         conns_(static_cast<std::size_t>(connections)) {
   }

@@ -385,9 +385,7 @@ template <typename F>
 static probe_result guarded(std::unique_ptr<pqxx::connection_base>& conn, watchdog& dog, std::chrono::milliseconds timeout,
                             std::string_view what, F&& f) {
   if (!conn || !conn->is_open()) return probe_result::failure(outcome::reset, std::string(what) + ": not connected");
-  // The client-side deadline is a little longer than the server's, so a
-  // server that answers gives its own (more precise) timeout error first.
-  dog.arm(conn->sock(), timeout + timeout / 4 + std::chrono::milliseconds(200));
+  dog.arm(conn->sock(), client_deadline(timeout));
   try {
     f();
     dog.disarm();
@@ -480,44 +478,30 @@ probe_result session::exec_prepared(const std::string& name, const std::vector<s
   const auto v = raw(params);
   // The measured path: libpq itself, as pgbench does. libpqxx's transaction
   // and result objects cost ~2 us a statement, ~8% of a loopback SELECT 1
-  // (bench/peers). Only a plain success ends here; anything else (an error,
-  // a pooler that lost the statement, a cut by the watchdog) is handled below
-  // by the libpqxx path, which classifies it by SQLSTATE and recovers.
+  // (bench/peers). Failures are thrown as libpqxx's exceptions, so guarded()
+  // judges them as it judges every other statement's; only a statement this
+  // server connection lacks (26000, 42P05: a pooler) goes on to the libpqxx
+  // path below, which prepares it again.
   if (PGconn* pg = impl_->open_pg(); pg && !out && !in_transaction()) {
-    auto& dog = impl_->dog;
-    const auto timeout = options_.statement_timeout;
-    dog.arm(PQsocket(pg), timeout + timeout / 4 + std::chrono::milliseconds(200));
-    PGresult* res = PQexecPrepared(pg, st.server_name.c_str(), static_cast<int>(v.size()), v.data(), nullptr, nullptr, 0);
-    dog.disarm();
-    const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    const bool ok = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
-    if (ok) last_rows_ = static_cast<std::size_t>(PQntuples(res));
-    const char* field = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
-    const std::string state = field ? field : "";
-    const std::string message = ok ? "" : one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(pg));
-    PQclear(res);
-    if (dog.fired()) {
-      // The socket was shut under the statement: the connection is done.
-      if (ok) {
-        probe_result r;
-        r.connection_usable = false;
-        return r;
+    bool done = true;
+    auto r = guarded(impl_->conn, impl_->dog, options_.statement_timeout, "prepared query", [&] {
+      PGresult* res = PQexecPrepared(pg, st.server_name.c_str(), static_cast<int>(v.size()), v.data(), nullptr, nullptr, 0);
+      const std::unique_ptr<PGresult, decltype(&PQclear)> owned(res, &PQclear);
+      const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+        last_rows_ = static_cast<std::size_t>(PQntuples(res));
+        return;
       }
-      auto cut = cut_short(dog, "prepared query");
-      impl_->conn.reset();
-      return cut ? *cut
-                 : probe_result::failure(outcome::timeout, "prepared query: no answer within " +
-                                                               std::to_string(timeout.count()) + " ms", false);
-    }
-    if (ok) return {};
-    if (state != "26000" && state != "42P05") {
-      // An error of the statement or of the connection, judged as guarded() does.
-      const bool open = PQstatus(pg) == CONNECTION_OK;
-      auto o = state.empty() ? (open ? outcome::error : outcome::reset) : classify(state);
-      if (!open && o == outcome::error) o = outcome::reset;
-      if (!open) impl_->conn.reset();
-      return probe_result::failure(o, "prepared query: " + message, open && o != outcome::reset);
-    }
+      const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+      if (state && (std::string_view(state) == "26000" || std::string_view(state) == "42P05")) {
+        done = false;
+        return;
+      }
+      const std::string message = res ? PQresultErrorMessage(res) : PQerrorMessage(pg);
+      if (!state && PQstatus(pg) != CONNECTION_OK) throw pqxx::broken_connection(message);
+      throw pqxx::sql_error(message, st.sql, state);
+    });
+    if (done) return r;
   }
   auto run = [&](pqxx::nontransaction& tx) {
     last_rows_ = to_rows(params.empty() ? tx.exec_prepared(st.server_name)

@@ -28,6 +28,13 @@ using rows = std::vector<std::vector<std::optional<std::string>>>;
 /// 256 MiB took 1.1-1.8 s in all against a 0.58 s watchdog, 32 MiB 0.5-0.7 s).
 inline constexpr std::uint64_t max_statement_bytes = 32ull << 20;
 
+/// The client's own deadline for one statement: a little longer than the
+/// server's statement_timeout, so a server that answers gives its own (more
+/// precise) timeout error first.
+constexpr std::chrono::milliseconds client_deadline(std::chrono::milliseconds statement_timeout) {
+  return statement_timeout + statement_timeout / 4 + std::chrono::milliseconds(200);
+}
+
 /// Deadlines for one session. Units as named.
 struct session_options {
   std::chrono::milliseconds connect_timeout{3000};    ///< TCP + TLS + auth, one deadline (polled by cutover, not libpq)
